@@ -1,0 +1,25 @@
+import type { Transaction } from 'kysely';
+import type { AppContext } from '../context/context.js';
+import type { StoredEvent } from '../events/stored-event.js';
+import type { Database } from '../storage/schema.js';
+
+/**
+ * What other domains do inside the ingest transaction, so an acknowledged event always has its
+ * person, touchpoints and delivery outbox rows committed with it (or none of them).
+ *
+ * - resolvePerson (identity/): before the insert, finds or creates the person the event belongs to.
+ * - afterInsert (identity/ touchpoints, delivery/ outbox, ...): after the insert, same transaction.
+ */
+export type ResolvePerson = (trx: Transaction<Database>, ctx: AppContext, event: StoredEvent) => Promise<string | null>;
+
+export type AfterInsert = (trx: Transaction<Database>, ctx: AppContext, event: StoredEvent) => Promise<void>;
+
+export interface EventHooks {
+  resolvePerson: ResolvePerson | undefined;
+  afterInsert: AfterInsert[];
+}
+
+export const EVENT_HOOKS: EventHooks = {
+  resolvePerson: undefined,
+  afterInsert: [],
+};

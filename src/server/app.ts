@@ -1,0 +1,81 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { readTls } from '../config/config.js';
+import type { AppContext } from '../context/context.js';
+import { AppError } from '../errors/codes.js';
+import { registerErrorHandling } from './plugins/errors.js';
+import { registerJsonBody } from './plugins/json-body.js';
+import { requestIdFor } from './plugins/request-id.js';
+import { ROUTES } from './routes/index.js';
+
+export type App = FastifyInstance;
+
+// Health and metrics stay reachable over plain HTTP so load balancers and scrapers work behind TLS.
+const PLAIN_HTTP_ALLOWED = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Builds the HTTP app without listening: `serve` calls listen(), tests call inject() or listen on
+ * port 0. Routes come from routes/index.ts; every route's schema feeds validation and /docs.
+ */
+export async function buildApp(ctx: AppContext): Promise<App> {
+  const { server } = ctx.config;
+  const tls = readTls(server);
+  const app = Fastify({
+    loggerInstance: ctx.log,
+    genReqId: requestIdFor,
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    trustProxy: server.trustProxy,
+    bodyLimit: server.bodyLimit,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    ...(tls === undefined ? {} : { https: tls }),
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
+
+  app.decorateRequest('principal', undefined);
+  registerJsonBody(app);
+  registerErrorHandling(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('Request-Id', request.id);
+    if (server.requireHttps && request.protocol !== 'https') {
+      const path = request.url.split('?')[0] ?? '';
+      if (!PLAIN_HTTP_ALLOWED.has(path)) {
+        throw new AppError(
+          'https_required',
+          'Touchpoint only accepts API calls over HTTPS; use https:// (behind a TLS proxy, start with --trust-proxy so X-Forwarded-Proto is honoured)',
+        );
+      }
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    ctx.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    ctx.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Touchpoint API',
+        version: '1',
+        description:
+          'Server-side conversion tracking and attribution. Authenticate with `Authorization: Bearer <token>`; ' +
+          'every error is `{ "error": { "code", "message", "field"? } }` and every response carries `Request-Id`.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'tp_ingest_…, tp_read_… or tp_admin_…' },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  for (const routes of ROUTES) await app.register(async (scope) => routes(scope, ctx));
+  return app;
+}

@@ -1,0 +1,92 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { StorageConfig } from '../config/config.js';
+import type { Database } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/**
+ * What differs between the backends, named once here so the rest of the code asks for a capability
+ * instead of testing the dialect.
+ */
+export interface Capabilities {
+  /** `SELECT ... FOR UPDATE SKIP LOCKED` lets several workers lease rows without blocking each other. */
+  skipLocked: boolean;
+  /** More than one transaction may run at once (SQLite has a single writer). */
+  concurrentWriters: boolean;
+}
+
+export interface Storage {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  capabilities: Capabilities;
+  /** Where the SQLite file lives (undefined on PostgreSQL). */
+  file: string | undefined;
+  close(): Promise<void>;
+}
+
+export const SQLITE_FILE = 'touchpoint.db';
+
+// int8 (bigint, used for millisecond timestamps and minor-unit amounts) and numeric arrive from pg as
+// strings; every value we store fits a JS number exactly, so parse them here once.
+const PG_INT8 = 20;
+const PG_NUMERIC = 1700;
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === PG_INT8 || oid === PG_NUMERIC) return (value: string) => Number(value);
+    // biome-ignore lint/suspicious/noExplicitAny: pg's overloads are not expressible here
+    return (pg.types.getTypeParser as any)(oid, format);
+  },
+};
+
+export function openStorage(config: StorageConfig): Storage {
+  if (config.databaseUrl !== undefined) return openPostgres(config.databaseUrl);
+  return openSqlite(config.dataDir, config.sync);
+}
+
+export function openPostgres(url: string, poolSize = 10): Storage {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    capabilities: { skipLocked: true, concurrentWriters: true },
+    file: undefined,
+    close: () => db.destroy(),
+  };
+}
+
+export function openSqlite(dataDir: string, sync: 'normal' | 'full' = 'normal'): Storage {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, SQLITE_FILE);
+  const raw = new SqliteDatabase(file);
+  // WAL: readers never block the writer, and a commit is one append. synchronous=NORMAL keeps every
+  // committed transaction through a process crash; FULL also fsyncs each commit for power loss.
+  raw.pragma('journal_mode = WAL');
+  raw.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
+  // The CLI may write while a server holds the same file: wait for the lock instead of failing.
+  raw.pragma('busy_timeout = 10000');
+  raw.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    capabilities: { skipLocked: false, concurrentWriters: false },
+    file,
+    close: () => db.destroy(),
+  };
+}
+
+export async function isReachable(storage: Storage): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(storage.db);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,10 @@
+import type { CoreTables } from './tables/core.js';
+import type { FoundationTables } from './tables/foundation.js';
+
+/**
+ * The whole database as Kysely sees it: one interface per domain, merged here. Every table's primary
+ * key starts with `workspace_id` so the data can be sharded by tenant. Times are integer
+ * milliseconds since the epoch (UTC); JSON is stored as text; booleans as 0/1 — identical on both
+ * backends.
+ */
+export interface Database extends FoundationTables, CoreTables {}

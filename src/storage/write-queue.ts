@@ -1,0 +1,106 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+export type WriteJob<T> = (trx: Transaction<Database>) => Promise<T>;
+
+interface Pending {
+  job: WriteJob<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+export interface WriteQueueOptions {
+  /** Most jobs committed in one transaction. */
+  maxBatch: number;
+  /** Transactions in flight at once: 1 on SQLite (one writer), a few on PostgreSQL. */
+  concurrency: number;
+}
+
+/**
+ * Group commit: concurrent requests hand their writes to the queue, which runs as many as are waiting
+ * in one transaction and resolves each job's promise only after that transaction committed. A
+ * request therefore acknowledges only committed data, while the database pays one commit (one
+ * fsync/WAL append) for many requests.
+ *
+ * If a batch fails, each of its jobs is retried alone, so one bad write never fails its neighbours.
+ */
+export class WriteQueue {
+  private readonly pending: Pending[] = [];
+  private running = 0;
+  private idleWaiters: Array<() => void> = [];
+  private closed = false;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly options: WriteQueueOptions = { maxBatch: 256, concurrency: 1 },
+  ) {}
+
+  enqueue<T>(job: WriteJob<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('write queue is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ job, resolve: resolve as (value: unknown) => void, reject });
+      this.pump();
+    });
+  }
+
+  /** Resolves once every job enqueued so far has committed (or failed). */
+  flush(): Promise<void> {
+    if (this.pending.length === 0 && this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops taking jobs and waits for the ones already taken. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+
+  get depth(): number {
+    return this.pending.length;
+  }
+
+  private pump(): void {
+    while (this.running < this.options.concurrency && this.pending.length > 0) {
+      // Waiting one macrotask lets the requests that arrived in the same I/O turn join this batch.
+      this.running++;
+      setImmediate(() => {
+        void this.runBatch().finally(() => {
+          this.running--;
+          if (this.pending.length > 0) this.pump();
+          else if (this.running === 0) this.notifyIdle();
+        });
+      });
+    }
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private async runBatch(): Promise<void> {
+    const batch = this.pending.splice(0, this.options.maxBatch);
+    if (batch.length === 0) return;
+    if (batch.length > 1) {
+      try {
+        const results = await this.db.transaction().execute(async (trx) => {
+          const out: unknown[] = [];
+          for (const item of batch) out.push(await item.job(trx));
+          return out;
+        });
+        for (const [i, item] of batch.entries()) item.resolve(results[i]);
+        return;
+      } catch {
+        // fall through: retry one by one so only the failing job is rejected
+      }
+    }
+    for (const item of batch) {
+      try {
+        item.resolve(await this.db.transaction().execute((trx) => item.job(trx)));
+      } catch (error) {
+        item.reject(error);
+      }
+    }
+  }
+}
