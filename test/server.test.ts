@@ -116,6 +116,9 @@ describe.each(BACKENDS)('%s backend: server edge', (backend) => {
     const openapi = doc.json() as { openapi: string; paths: Record<string, unknown> };
     expect(openapi.openapi).toMatch(/^3\./);
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/v1/workspace', '/api/v1/tokens']));
+    const errors = await t.app.inject({ url: '/docs/errors' });
+    expect(errors.statusCode).toBe(200);
+    expect(errors.body).toContain('## validation_failed');
     const ui = await t.app.inject({ url: '/docs/' });
     expect(ui.statusCode).toBe(200);
     expect(ui.body).toContain('swagger');

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context/context.js';
 import { AppError } from '../../../errors/codes.js';
@@ -14,6 +15,14 @@ export async function systemRoutes(app: FastifyInstance, ctx: AppContext): Promi
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.header('Content-Type', ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
+  });
+
+  // One anchor per error code; the `docs` link of every error body points here. Same relative path
+  // from src/ and dist/.
+  const errorsDoc = new URL('../../../../docs/errors.md', import.meta.url);
+  app.get('/docs/errors', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type('text/markdown; charset=utf-8');
+    return readFile(errorsDoc, 'utf8');
   });
 
   app.get('/', { schema: { hide: true } }, async (_request, reply) => {
