@@ -3,8 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { AppError } from '../errors/codes.js';
+import { attributeCommand } from './commands/attribute.js';
+import { destinationCommand } from './commands/destination.js';
+import { eventCommand } from './commands/event.js';
+import { linkCommand } from './commands/link.js';
 import { migrateCommand } from './commands/migrate.js';
+import { replayCommand } from './commands/replay.js';
+import { seedCommand } from './commands/seed.js';
 import { serveCommand } from './commands/serve.js';
+import { spendCommand } from './commands/spend.js';
 import { tokenCommand } from './commands/token.js';
 import { workspaceCommand } from './commands/workspace.js';
 import { type Io, processIo } from './io.js';
@@ -13,7 +20,19 @@ import { type CommandEnv, UsageError } from './program.js';
 /** Commands contributed by the domain folders register here (event, spend, attribute, ...). */
 export type CommandFactory = (cmdEnv: CommandEnv) => Command;
 
-const COMMANDS: CommandFactory[] = [serveCommand, migrateCommand, workspaceCommand, tokenCommand];
+const COMMANDS: CommandFactory[] = [
+  serveCommand,
+  migrateCommand,
+  workspaceCommand,
+  tokenCommand,
+  attributeCommand,
+  seedCommand,
+  spendCommand,
+  eventCommand,
+  linkCommand,
+  destinationCommand,
+  replayCommand,
+];
 
 export function buildProgram(cmdEnv: CommandEnv): Command {
   const program = new Command('touchpoint')

@@ -1,6 +1,8 @@
 import type { Transaction } from 'kysely';
 import type { AppContext } from '../context/context.js';
+import { writeOutboxHook } from '../delivery/outbox.js';
 import type { StoredEvent } from '../events/stored-event.js';
+import { recordTouchpointHook, resolveEventPeople, resolveEventPerson } from '../identity/hooks.js';
 import type { Database } from '../storage/schema.js';
 
 /**
@@ -12,14 +14,24 @@ import type { Database } from '../storage/schema.js';
  */
 export type ResolvePerson = (trx: Transaction<Database>, ctx: AppContext, event: StoredEvent) => Promise<string | null>;
 
+/** resolvePerson for a batch of fresh events, in order (one identifier lookup per batch). */
+export type ResolvePeople = (
+  trx: Transaction<Database>,
+  ctx: AppContext,
+  events: readonly StoredEvent[],
+) => Promise<Array<string | null>>;
+
 export type AfterInsert = (trx: Transaction<Database>, ctx: AppContext, event: StoredEvent) => Promise<void>;
 
 export interface EventHooks {
   resolvePerson: ResolvePerson | undefined;
+  /** When set, ingest calls this once per batch instead of resolvePerson per event (same result). */
+  resolvePeople?: ResolvePeople | undefined;
   afterInsert: AfterInsert[];
 }
 
 export const EVENT_HOOKS: EventHooks = {
-  resolvePerson: undefined,
-  afterInsert: [],
+  resolvePerson: resolveEventPerson,
+  resolvePeople: resolveEventPeople,
+  afterInsert: [recordTouchpointHook, writeOutboxHook],
 };

@@ -1,4 +1,5 @@
 import type { AppContext } from '../context/context.js';
+import { deliveryWorkerStarter } from '../delivery/background.js';
 
 export interface BackgroundService {
   name: string;
@@ -12,7 +13,7 @@ export type BackgroundStarter = (ctx: AppContext) => BackgroundService;
  * delivery worker registers here). Each starter returns a handle whose stop() finishes the work in
  * hand before resolving.
  */
-export const BACKGROUND_STARTERS: BackgroundStarter[] = [];
+export const BACKGROUND_STARTERS: BackgroundStarter[] = [deliveryWorkerStarter];
 
 export function startBackgroundServices(ctx: AppContext): BackgroundService[] {
   return BACKGROUND_STARTERS.map((start) => start(ctx));

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { AppContext } from '../../context/context.js';
 import { AppError } from '../../errors/codes.js';
+import { invalidateWorkspaceCache } from '../../ingest/workspace-cache.js';
 import { authenticateSession } from '../../workspaces/sessions.js';
 import { authenticateToken, type Principal, type Scope, scopeAllows } from '../../workspaces/tokens.js';
 
@@ -34,9 +35,53 @@ export function presentedCredential(request: FastifyRequest): { kind: 'token' | 
   return undefined;
 }
 
+/**
+ * Token lookups are cached in-process for TOKEN_CACHE_TTL_MS (the ingestion hot path would otherwise
+ * query api_tokens on every request). Staleness: a token revoked through this process's API stops
+ * working immediately (every mutating admin request clears the cache when it finishes); one revoked
+ * by another process (the CLI, another server) stops working within TOKEN_CACHE_TTL_MS (1 s).
+ * Dashboard sessions are never cached.
+ */
+export const TOKEN_CACHE_TTL_MS = 1000;
+
+interface CachedPrincipal {
+  principal: Principal | undefined;
+  until: number;
+}
+
+const TOKEN_CACHES = new WeakMap<AppContext, Map<string, CachedPrincipal>>();
+
+function tokenCache(ctx: AppContext): Map<string, CachedPrincipal> {
+  let cache = TOKEN_CACHES.get(ctx);
+  if (cache === undefined) {
+    cache = new Map();
+    TOKEN_CACHES.set(ctx, cache);
+  }
+  return cache;
+}
+
+/** Forgets every cached token lookup of this app (after tokens changed in this process). */
+export function clearTokenCache(ctx: AppContext): void {
+  TOKEN_CACHES.get(ctx)?.clear();
+}
+
+async function cachedToken(ctx: AppContext, token: string): Promise<Principal | undefined> {
+  const cache = tokenCache(ctx);
+  // Keyed by the token itself (already in this process's memory as a request header): hashing it
+  // on every request cost more than the lookup the cache saves.
+  const key = token;
+  const now = Date.now();
+  const hit = cache.get(key);
+  if (hit !== undefined && hit.until > now) return hit.principal;
+  const principal = await authenticateToken(ctx.storage.db, token);
+  if (cache.size >= 10_000) cache.clear();
+  cache.set(key, { principal, until: now + TOKEN_CACHE_TTL_MS });
+  return principal;
+}
+
 export async function resolvePrincipal(ctx: AppContext, credential: { kind: 'token' | 'session'; value: string }) {
   return credential.kind === 'token'
-    ? authenticateToken(ctx.storage.db, credential.value)
+    ? cachedToken(ctx, credential.value)
     : authenticateSession(ctx.storage.db, credential.value, ctx.clock.now());
 }
 
@@ -61,6 +106,15 @@ export function requireScope(ctx: AppContext, scope: Scope): preHandlerAsyncHook
       );
     }
     request.principal = principal;
+    // A mutating admin call may revoke tokens or change the workspace / its custom events: drop the
+    // cached lookups when it is done, so this process sees the change at once.
+    if (principal.scope === 'admin' && request.method !== 'GET' && request.method !== 'HEAD') {
+      const workspaceId = principal.workspaceId;
+      _reply.raw.once('finish', () => {
+        clearTokenCache(ctx);
+        invalidateWorkspaceCache(ctx, workspaceId);
+      });
+    }
   };
 }
 

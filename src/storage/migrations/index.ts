@@ -1,6 +1,11 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-foundation.js';
 import * as m0002 from './0002-core.js';
+import * as m0003 from './0003-ingest.js';
+import * as m0004 from './0004-catalog.js';
+import * as m0005 from './0005-identity.js';
+import * as m0006 from './0006-delivery.js';
+import * as m0007 from './0007-attribution.js';
 
 /**
  * Every migration, in order. Listed by hand (not read from disk) so the compiled package and the
@@ -9,4 +14,9 @@ import * as m0002 from './0002-core.js';
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-core': m0002,
+  '0003-ingest': m0003,
+  '0004-catalog': m0004,
+  '0005-identity': m0005,
+  '0006-delivery': m0006,
+  '0007-attribution': m0007,
 };

@@ -1,0 +1,303 @@
+/**
+ * npm run bench:ingest [-- --database-url postgres://… --duration 20 --connections 50]
+ *
+ * 1. Single Cometly-style events (varying emails), autocannon, 50 connections, against a bare
+ *    node:http server that JSON-parses and replies 202, then against Touchpoint (a child process).
+ * 2. Segment /v1/batch with 100 events per request against Touchpoint.
+ * After each Touchpoint run, every acknowledged event must be in the database exactly once.
+ * Prints one JSON line.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { build } from 'esbuild';
+import { sql } from 'kysely';
+import { openPostgres, openSqlite, type Storage } from '../src/storage/database.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    'database-url': { type: 'string' },
+    duration: { type: 'string', default: '20' },
+    connections: { type: 'string', default: '50' },
+    'batch-duration': { type: 'string' },
+    'batch-connections': { type: 'string', default: '10' },
+    'batch-size': { type: 'string', default: '100' },
+  },
+});
+const databaseUrl = args['database-url'] ?? process.env.TOUCHPOINT_DATABASE_URL;
+const duration = Number(args.duration);
+const connections = Number(args.connections);
+const batchDuration = Number(args['batch-duration'] ?? args.duration);
+const batchConnections = Number(args['batch-connections']);
+const batchSize = Number(args['batch-size']);
+
+interface Child {
+  proc: ChildProcess;
+  ready: { port: number; token?: string; workspaceId?: string; dataDir?: string | null };
+}
+
+/**
+ * The servers run as plain Node processes: esbuild bundles them (npm packages stay external) into
+ * node_modules/.cache, so the measurement includes no TypeScript loader.
+ */
+const outdir = join(here, '..', 'node_modules', '.cache', 'touchpoint-bench');
+await build({
+  entryPoints: [join(here, 'support', 'app-server.ts'), join(here, 'support', 'bare-server.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  logLevel: 'error',
+});
+
+function start(script: string, env: Record<string, string> = {}): Promise<Child> {
+  const proc = fork(join(outdir, script.replace(/\.ts$/, '.mjs')), [], {
+    execArgv: [],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    proc.once('error', reject);
+    proc.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+    proc.on('message', (message: { type?: string } & Child['ready']) => {
+      if (message.type === 'ready') resolve({ proc, ready: message });
+    });
+  });
+}
+
+function ask<T>(child: Child, type: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { type?: string }) => {
+      if (message.type === type) {
+        child.proc.off('message', onMessage);
+        resolve(message as T);
+      }
+    };
+    child.proc.on('message', onMessage);
+    child.proc.send({ type });
+  });
+}
+
+async function stop(child: Child): Promise<void> {
+  child.proc.removeAllListeners('exit');
+  const exited = new Promise((resolve) => child.proc.once('exit', resolve));
+  child.proc.send({ type: 'close' }, (error) => {
+    if (error) child.proc.kill('SIGTERM');
+  });
+  const timer = setTimeout(() => child.proc.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const UA =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.1 Safari/605.1.15';
+
+interface RunFigures {
+  requestsPerSec: number;
+  eventsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  peakRssMb: number;
+}
+
+async function single(child: Child, headers: Record<string, string>, collect: boolean) {
+  const acked: string[] = [];
+  let n = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${child.ready.port}/public-api/v1/events`,
+    method: 'POST',
+    connections,
+    duration,
+    headers: { 'content-type': 'application/json', ...headers },
+    requests: [
+      {
+        setupRequest: (request) => {
+          n++;
+          request.body = JSON.stringify({
+            event_name: 'lead_generated',
+            email: `bench-${process.pid}-${n}@example.com`,
+            // One visitor per event, as in real traffic (a shared IP + user agent would make every
+            // event touch the same identity row).
+            ip: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+            user_agent: UA,
+            amount: 34,
+            event_time: Math.floor(Date.now() / 1000),
+          });
+          return request;
+        },
+        onResponse: (status, body) => {
+          if (collect && status === 202) acked.push((JSON.parse(body) as { id: string }).id);
+        },
+      },
+    ],
+  });
+  const stats = await ask<{ peakRss: number }>(child, 'stats');
+  const figures: RunFigures = {
+    requestsPerSec: Math.round(result.requests.average),
+    eventsPerSec: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    peakRssMb: Math.round(stats.peakRss / 1048576),
+  };
+  return { figures, acked };
+}
+
+async function batch(child: Child, token: string) {
+  // One template per request size; each request gets unique messageIds by replacing the marker.
+  const template = JSON.stringify({
+    batch: Array.from({ length: batchSize }, (_, i) => ({
+      type: 'track',
+      messageId: `m-__N__-${i}`,
+      userId: `u-__N__-${i % 10}`,
+      event: 'Order Completed',
+      properties: { revenue: 19.99, currency: 'USD' },
+      context: { ip: `10.__A__.__B__.${i}`, userAgent: UA, traits: { email: `b-__N__-${i}@example.com` } },
+      timestamp: new Date().toISOString(),
+    })),
+  });
+  let n = 0;
+  let accepted = 0;
+  let rejected = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${child.ready.port}/v1/batch`,
+    method: 'POST',
+    connections: batchConnections,
+    duration: batchDuration,
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${token}:`).toString('base64')}`,
+    },
+    requests: [
+      {
+        setupRequest: (request) => {
+          n++;
+          request.body = template
+            .replaceAll('__A__', String((n >> 8) & 255))
+            .replaceAll('__B__', String(n & 255))
+            .replaceAll('__N__', `${process.pid}x${n}`);
+          return request;
+        },
+        onResponse: (status, body) => {
+          if (status === 200) {
+            const parsed = JSON.parse(body) as { accepted: number; rejected: number };
+            accepted += parsed.accepted;
+            rejected += parsed.rejected;
+          }
+        },
+      },
+    ],
+  });
+  const stats = await ask<{ peakRss: number }>(child, 'stats');
+  const seconds = batchDuration;
+  const figures: RunFigures = {
+    requestsPerSec: Math.round(result.requests.average),
+    eventsPerSec: Math.round(accepted / seconds),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    peakRssMb: Math.round(stats.peakRss / 1048576),
+  };
+  return { figures, accepted, rejected };
+}
+
+function openBenchStorage(child: Child): Storage {
+  if (databaseUrl !== undefined) return openPostgres(databaseUrl, 2);
+  const dir = child.ready.dataDir;
+  if (!dir) throw new Error('no data dir');
+  return openSqlite(dir);
+}
+
+/** Every acknowledged id stored exactly once; nothing stored that was not acknowledged. */
+async function verifySingle(storage: Storage, workspaceId: string, acked: string[]) {
+  const rows = await storage.db
+    .selectFrom('events')
+    .select('event_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('source', '=', 'api')
+    .execute();
+  const stored = new Map<string, number>();
+  for (const row of rows) stored.set(row.event_id, (stored.get(row.event_id) ?? 0) + 1);
+  const missing = acked.filter((id) => stored.get(id) !== 1).length;
+  const ackedSet = new Set(acked);
+  // Requests still in flight when autocannon stopped are stored but were never acknowledged.
+  return {
+    acknowledged: acked.length,
+    stored: rows.length,
+    inFlightAtStop: rows.length - acked.length,
+    missing,
+    duplicatedAcks: acked.length - ackedSet.size,
+    ok: missing === 0 && ackedSet.size === acked.length && rows.length >= acked.length,
+  };
+}
+
+async function verifyBatch(storage: Storage, workspaceId: string, accepted: number) {
+  const row = await sql<{ n: number; d: number }>`
+    select count(*) as n, count(distinct dedup_key) as d from events
+    where workspace_id = ${workspaceId} and source = 'segment'`.execute(storage.db);
+  const n = Number(row.rows[0]?.n ?? 0);
+  const d = Number(row.rows[0]?.d ?? 0);
+  // Every message id is unique, so stored rows = distinct keys; requests cut off at the end of the
+  // run add rows beyond the acknowledged count.
+  return {
+    acknowledged: accepted,
+    stored: n,
+    distinctKeys: d,
+    inFlightAtStop: n - accepted,
+    ok: n >= accepted && d === n,
+  };
+}
+
+async function main(): Promise<void> {
+  const bare = await start('bare-server.ts');
+  const bareRun = await single(bare, {}, false);
+  await stop(bare);
+
+  const app = await start('app-server.ts', databaseUrl === undefined ? {} : { BENCH_DATABASE_URL: databaseUrl });
+  const token = app.ready.token ?? '';
+  const workspaceId = app.ready.workspaceId ?? '';
+  const appRun = await single(app, { authorization: `Bearer ${token}` }, true);
+  await ask(app, 'reset');
+  const batchRun = await batch(app, token);
+  const storage = openBenchStorage(app);
+  const singleCheck = await verifySingle(storage, workspaceId, appRun.acked);
+  const batchCheck = await verifyBatch(storage, workspaceId, batchRun.accepted);
+  await storage.close();
+  await stop(app);
+  if (app.ready.dataDir) rmSync(app.ready.dataDir, { recursive: true, force: true });
+
+  const line = {
+    bench: 'ingest',
+    backend: databaseUrl === undefined ? 'sqlite' : 'postgres',
+    durationS: duration,
+    connections,
+    single: {
+      touchpoint: appRun.figures,
+      bare: bareRun.figures,
+      ratio: Math.round((appRun.figures.requestsPerSec / Math.max(bareRun.figures.requestsPerSec, 1)) * 100) / 100,
+      verified: singleCheck,
+    },
+    batch: {
+      eventsPerRequest: batchSize,
+      connections: batchConnections,
+      ...batchRun.figures,
+      rejected: batchRun.rejected,
+      verified: batchCheck,
+    },
+  };
+  console.log(JSON.stringify(line));
+  if (!singleCheck.ok || !batchCheck.ok) process.exitCode = 1;
+}
+
+await main();

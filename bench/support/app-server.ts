@@ -1,0 +1,48 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/config.js';
+import { createContext } from '../../src/context/create-context.js';
+import { buildApp } from '../../src/server/app.js';
+import { createToken } from '../../src/workspaces/tokens.js';
+import { createWorkspace } from '../../src/workspaces/workspaces.js';
+import { reportStatsOverIpc } from './process-stats.js';
+
+/**
+ * The Touchpoint server as the benchmark runs it: a real process with the real app (no background
+ * worker), a fresh workspace and ingest token, the per-workspace rate limit off.
+ */
+const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
+const data = databaseUrl === undefined ? mkdtempSync(join(tmpdir(), 'tp-bench-')) : undefined;
+const config = parseConfig(
+  { logLevel: 'silent', port: '0', rateLimit: '0', ...(databaseUrl ? { databaseUrl } : { data }) },
+  {},
+);
+const ctx = await createContext(config);
+if (process.env.BENCH_NO_HOOKS === '1') {
+  // Diagnostic only: measures the pipeline without other domains' hooks.
+  const { EVENT_HOOKS } = await import('../../src/ingest/event-hooks.js');
+  EVENT_HOOKS.resolvePerson = undefined;
+  EVENT_HOOKS.resolvePeople = undefined;
+  EVENT_HOOKS.afterInsert = [];
+}
+const app = await buildApp(ctx);
+const workspace = await createWorkspace(ctx.storage.db, { name: 'Bench' });
+const token = await createToken(ctx.storage.db, workspace.id, 'ingest');
+reportStatsOverIpc();
+const address = await app.listen({ port: 0, host: '127.0.0.1' });
+process.send?.({
+  type: 'ready',
+  port: Number(new URL(address).port),
+  token: token.token,
+  workspaceId: workspace.id,
+  dataDir: data ?? null,
+});
+process.on('message', async (message: { type?: string }) => {
+  if (message?.type === 'close') {
+    await app.close();
+    await ctx.writes.close();
+    await ctx.storage.close();
+    process.exit(0);
+  }
+});

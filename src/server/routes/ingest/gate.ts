@@ -1,0 +1,155 @@
+import { createGunzip, createInflate } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../../context/context.js';
+import { AppError } from '../../../errors/codes.js';
+import type { RejectedInput } from '../../../ingest/accept.js';
+import { isLoggedRejection } from '../../../ingest/commit.js';
+import { recordRequestFailure } from '../../../ingest/events-log.js';
+import { takeRateLimit } from '../../../ingest/rate-limit.js';
+import { cachedWorkspace } from '../../../ingest/workspace-cache.js';
+import { scopeAllows } from '../../../workspaces/tokens.js';
+import type { Workspace } from '../../../workspaces/workspaces.js';
+import { presentedCredential, requireScope, resolvePrincipal } from '../../plugins/auth.js';
+
+/** Segment's limits, which integrations already respect: 32 KB per event, 500 KB per batch. */
+export const SINGLE_EVENT_LIMIT = 32 * 1024;
+export const BATCH_LIMIT = 500 * 1024;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    ingestSurface: string | undefined;
+  }
+}
+
+/**
+ * Shared edge of the ingestion surfaces, registered once per route module scope:
+ * - gzip / deflate request bodies (Segment and RudderStack libraries compress batches);
+ * - every failed request of a known workspace lands in the events log (except rate limiting,
+ *   which must stay cheap under abuse).
+ */
+export function registerIngestScope(app: FastifyInstance, ctx: AppContext, surfaceOf: (url: string) => string): void {
+  if (!app.hasRequestDecorator('ingestSurface')) app.decorateRequest('ingestSurface', undefined);
+  // JSON only: a text/plain body is a 415, not a string that fails validation.
+  app.removeContentTypeParser(['text/plain']);
+  app.addHook('onRequest', async (request) => {
+    request.ingestSurface = surfaceOf(request.routeOptions.url ?? request.url);
+  });
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const encoding = request.headers['content-encoding']?.toLowerCase().trim();
+    if (encoding === undefined || encoding === 'identity') return payload;
+    if (encoding !== 'gzip' && encoding !== 'deflate') {
+      throw new AppError('unsupported_media_type', `Content-Encoding ${encoding} is not supported; use gzip`);
+    }
+    const inflate = encoding === 'gzip' ? createGunzip() : createInflate();
+    const counted = inflate as typeof inflate & { receivedEncodedLength: number };
+    counted.receivedEncodedLength = 0;
+    payload.on('data', (chunk: Buffer) => {
+      counted.receivedEncodedLength += chunk.length;
+    });
+    inflate.on('error', (error: Error & { statusCode?: number }) => {
+      error.statusCode = 400;
+      error.message = `the ${encoding} body could not be decompressed`;
+    });
+    payload.pipe(inflate);
+    return inflate;
+  });
+  app.addHook('onError', async (request, _reply, error) => {
+    const principal = request.principal;
+    if (principal === undefined) return;
+    if (error instanceof AppError && (error.code === 'rate_limited' || error.code === 'unauthorized')) return;
+    if (isLoggedRejection(error)) return;
+    const appError =
+      error instanceof AppError ? error : new AppError('invalid_request', error.message.slice(0, 500), undefined);
+    try {
+      await recordRequestFailure(ctx, {
+        workspaceId: principal.workspaceId,
+        requestId: request.id,
+        surface: request.ingestSurface ?? surfaceOf(request.url),
+        error: appError,
+        payload: request.body,
+      });
+    } catch (logError) {
+      request.log.warn({ err: logError }, 'events log write failed');
+    }
+  });
+}
+
+/**
+ * onRequest gate of the ingestion routes: ingest-scope token (401/403), then the per-workspace rate
+ * limit (429). Runs before the body is read, so rejected callers cost no parsing.
+ */
+export function ingestGate(ctx: AppContext) {
+  const scope = requireScope(ctx, 'ingest');
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    await scope.call(request.server, request, reply);
+    if (request.principal !== undefined) takeRateLimit(ctx, request.principal.workspaceId);
+  };
+}
+
+/**
+ * preHandler gate of the Segment surface: the write key comes as the basic-auth username or as
+ * `writeKey` in the (already parsed) body.
+ */
+export function writeKeyGate(ctx: AppContext) {
+  return async (request: FastifyRequest, _reply: FastifyReply) => {
+    if (request.principal !== undefined) return;
+    let credential = presentedCredential(request);
+    const body = request.body as { writeKey?: unknown } | undefined;
+    if (credential === undefined && typeof body?.writeKey === 'string' && body.writeKey !== '') {
+      credential = { kind: 'token', value: body.writeKey };
+    }
+    if (credential === undefined) {
+      throw new AppError(
+        'unauthorized',
+        'send your ingest token as the basic-auth username or as writeKey in the body',
+        'authorization',
+      );
+    }
+    const principal = await resolvePrincipal(ctx, credential);
+    if (principal === undefined) {
+      throw new AppError('unauthorized', 'the write key is unknown or has been revoked', 'writeKey');
+    }
+    if (!scopeAllows(principal.scope, 'ingest')) {
+      throw new AppError(
+        'forbidden',
+        `this endpoint needs a token with the "ingest" scope (yours: "${principal.scope}")`,
+      );
+    }
+    request.principal = principal;
+    takeRateLimit(ctx, principal.workspaceId);
+  };
+}
+
+/** onRequest half of the Segment gate: when a header credential is present, check it before reading the body. */
+export function headerCredentialGate(ctx: AppContext) {
+  const gate = ingestGate(ctx);
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (presentedCredential(request) !== undefined) await gate(request, reply);
+  };
+}
+
+/** Per-event limit inside a batch: an oversized item is rejected alone (413), its neighbours stay. */
+export function oversizedItem(
+  item: unknown,
+  surface: string,
+  name: unknown,
+  request?: FastifyRequest,
+): RejectedInput | undefined {
+  // A plain body no larger than the limit cannot hold an oversized item: skip serializing each one.
+  const length = Number(request?.headers['content-length']);
+  if (request?.headers['content-encoding'] === undefined && length <= SINGLE_EVENT_LIMIT) return undefined;
+  const size = Buffer.byteLength(JSON.stringify(item) ?? '');
+  if (size <= SINGLE_EVENT_LIMIT) return undefined;
+  return {
+    rejected: new AppError('payload_too_large', `this event is ${size} bytes; one event may be at most 32 KB`),
+    surface,
+    name: typeof name === 'string' ? name : undefined,
+    raw: { truncated: true, bytes: size },
+  };
+}
+
+export async function workspaceOf(ctx: AppContext, workspaceId: string): Promise<Workspace> {
+  const workspace = await cachedWorkspace(ctx, workspaceId);
+  if (workspace === undefined) throw new AppError('unauthorized', 'the workspace of this token no longer exists');
+  return workspace;
+}
