@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { type Config, envName, parseConfig } from '../config/config.js';
 import { type AppContext, systemClock } from '../context/context.js';
 import { closeContext, createContext } from '../context/create-context.js';
+import { getWorkspace } from '../workspaces/workspaces.js';
 import type { Io } from './io.js';
 
 /** What every command receives: its parsed options, the process environment and where to write. */
@@ -63,6 +64,36 @@ export function requiredString(options: Record<string, unknown>, name: string): 
     throw new UsageError(`--${name.replace(/([A-Z])/g, '-$1').toLowerCase()} is required`);
   }
   return value;
+}
+
+/** A subcommand that acts on one workspace: storage options, `--workspace <id>` and `--json`. */
+export function workspaceSubcommand(name: string, description: string): Command {
+  return withStorageOptions(new Command(name))
+    .description(description)
+    .option('--workspace <id>', 'workspace id')
+    .option('--json', 'print one JSON object');
+}
+
+/**
+ * The body every workspace subcommand shares: parse the configuration, open the database, check the
+ * workspace exists (a missing one is a usage error, exit 2), run `fn`, close the database.
+ */
+export async function inWorkspace(
+  command: Command,
+  cmdEnv: CommandEnv,
+  fn: (ctx: AppContext, workspaceId: string, options: Record<string, unknown>) => Promise<void>,
+  /** Checks the options before the database is opened (bad usage never touches data). */
+  check: (options: Record<string, unknown>) => void = () => {},
+): Promise<void> {
+  const { config, options } = configFor(command, cmdEnv);
+  const workspaceId = requiredString(options, 'workspace');
+  check(options);
+  await withContext(config, async (ctx) => {
+    if ((await getWorkspace(ctx.storage.db, workspaceId)) === undefined) {
+      throw new UsageError(`workspace ${workspaceId} does not exist`);
+    }
+    await fn(ctx, workspaceId, options);
+  });
 }
 
 /** A mistake in how the command was called: one line on stderr, exit code 2. */

@@ -13,7 +13,16 @@ import {
 import { explainRoute, INGEST_SURFACES } from '../../events/explain.js';
 import { requireWorkspace } from '../../workspaces/workspaces.js';
 import { printJson, printTable } from '../io.js';
-import { type CommandEnv, configFor, requiredString, UsageError, withContext, withStorageOptions } from '../program.js';
+import {
+  type CommandEnv,
+  configFor,
+  inWorkspace,
+  requiredString,
+  UsageError,
+  withContext,
+  withStorageOptions,
+  workspaceSubcommand,
+} from '../program.js';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 const ACTOR = 'cli';
@@ -93,40 +102,28 @@ export function eventCommand(cmdEnv: CommandEnv): Command {
   );
 
   event.addCommand(
-    withStorageOptions(new Command('list'))
-      .description("list the workspace's custom events")
-      .option('--workspace <id>', 'workspace id')
+    workspaceSubcommand('list', "list the workspace's custom events")
       .option('--all', 'include archived events')
-      .option('--json', 'print one JSON object')
-      .action(async (_opts, command: Command) => {
-        const { config, options } = configFor(command, cmdEnv);
-        const workspaceId = requiredString(options, 'workspace');
-        await withContext(config, async (ctx) => {
-          await requireWorkspace(ctx.storage.db, workspaceId);
+      .action(async (_opts, command: Command) =>
+        inWorkspace(command, cmdEnv, async (ctx, workspaceId, options) => {
           const all = await loadCustomEvents(ctx.storage.db, workspaceId);
           const events = options.all === true ? all : all.filter((d) => !d.archived);
           if (options.json === true) printJson(cmdEnv.io, { customEvents: events });
           else printTable(cmdEnv.io, events.map(row));
-        });
-      }),
+        }),
+      ),
   );
 
   event.addCommand(
-    withStorageOptions(new Command('archive'))
-      .description('archive a custom event (kept for history; its slot is freed)')
+    workspaceSubcommand('archive', 'archive a custom event (kept for history; its slot is freed)')
       .argument('<key>', 'custom event key')
-      .option('--workspace <id>', 'workspace id')
-      .option('--json', 'print one JSON object')
-      .action(async (key: string, _opts, command: Command) => {
-        const { config, options } = configFor(command, cmdEnv);
-        const workspaceId = requiredString(options, 'workspace');
-        await withContext(config, async (ctx) => {
-          await requireWorkspace(ctx.storage.db, workspaceId);
+      .action(async (key: string, _opts, command: Command) =>
+        inWorkspace(command, cmdEnv, async (ctx, workspaceId, options) => {
           const def = await archiveCustomEvent(ctx.storage.db, workspaceId, key, ACTOR, ctx.clock.now());
           if (options.json === true) printJson(cmdEnv.io, def);
           else cmdEnv.io.out(`Archived custom event ${def.key}`);
-        });
-      }),
+        }),
+      ),
   );
 
   event.addCommand(

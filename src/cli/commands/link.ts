@@ -2,7 +2,15 @@ import { Command } from 'commander';
 import { createLink, listLinks } from '../../identity/links.js';
 import { requireWorkspace } from '../../workspaces/workspaces.js';
 import { printJson, printTable } from '../io.js';
-import { type CommandEnv, configFor, requiredString, withContext, withStorageOptions } from '../program.js';
+import {
+  type CommandEnv,
+  configFor,
+  inWorkspace,
+  requiredString,
+  withContext,
+  withStorageOptions,
+  workspaceSubcommand,
+} from '../program.js';
 
 /** `touchpoint link create|list`: tracked short links (`/l/<slug>` -> target with `tp_click_id`). */
 export function linkCommand(cmdEnv: CommandEnv): Command {
@@ -54,24 +62,17 @@ export function linkCommand(cmdEnv: CommandEnv): Command {
   );
 
   link.addCommand(
-    withStorageOptions(new Command('list'))
-      .description('list tracked links with click counts')
-      .option('--workspace <id>', 'workspace id')
-      .option('--json', 'print one JSON object')
-      .action(async (_opts, command: Command) => {
-        const { config, options } = configFor(command, cmdEnv);
-        const workspaceId = requiredString(options, 'workspace');
-        await withContext(config, async (ctx) => {
-          await requireWorkspace(ctx.storage.db, workspaceId);
-          const links = await listLinks(ctx.storage.db, workspaceId);
-          if (options.json === true) printJson(cmdEnv.io, { links });
-          else
-            printTable(
-              cmdEnv.io,
-              links.map((l) => ({ id: l.id, slug: l.slug, clicks: String(l.clicks ?? 0), url: l.url })),
-            );
-        });
+    workspaceSubcommand('list', 'list tracked links with click counts').action(async (_opts, command: Command) =>
+      inWorkspace(command, cmdEnv, async (ctx, workspaceId, options) => {
+        const links = await listLinks(ctx.storage.db, workspaceId);
+        if (options.json === true) printJson(cmdEnv.io, { links });
+        else
+          printTable(
+            cmdEnv.io,
+            links.map((l) => ({ id: l.id, slug: l.slug, clicks: String(l.clicks ?? 0), url: l.url })),
+          );
       }),
+    ),
   );
   return link;
 }

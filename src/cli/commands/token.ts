@@ -1,60 +1,62 @@
 import { Command } from 'commander';
 import { AppError } from '../../errors/codes.js';
-import { createToken, isScope, listTokens, regenerateToken, revokeToken } from '../../workspaces/tokens.js';
-import { requireWorkspace } from '../../workspaces/workspaces.js';
+import { createToken, isScope, listTokens, regenerateToken, revokeToken, type Scope } from '../../workspaces/tokens.js';
 import { printJson, printTable } from '../io.js';
-import { type CommandEnv, configFor, requiredString, UsageError, withContext, withStorageOptions } from '../program.js';
+import {
+  type CommandEnv,
+  configFor,
+  inWorkspace,
+  requiredString,
+  UsageError,
+  withContext,
+  withStorageOptions,
+  workspaceSubcommand,
+} from '../program.js';
 
 export function tokenCommand(cmdEnv: CommandEnv): Command {
   const token = new Command('token').description('create, list, revoke and regenerate API tokens');
 
   token.addCommand(
-    withStorageOptions(new Command('create'))
-      .description('create a token (printed once)')
-      .option('--workspace <id>', 'workspace id')
+    workspaceSubcommand('create', 'create a token (printed once)')
       .option('--scope <scope>', 'ingest, read or admin', 'ingest')
       .option('--name <name>', 'a label to recognise the token by')
-      .option('--json', 'print one JSON object')
-      .action(async (_opts, command: Command) => {
-        const { config, options } = configFor(command, cmdEnv);
-        const workspaceId = requiredString(options, 'workspace');
-        const scope = String(options.scope);
-        if (!isScope(scope)) throw new UsageError(`--scope must be ingest, read or admin, got "${scope}"`);
-        await withContext(config, async (ctx) => {
-          await requireWorkspace(ctx.storage.db, workspaceId);
-          const created = await createToken(ctx.storage.db, workspaceId, scope, options.name as string | undefined);
-          if (options.json === true)
-            printJson(cmdEnv.io, { id: created.id, token: created.token, scope: created.scope });
-          else cmdEnv.io.out(`${created.token}\n(${created.scope} token ${created.id}; shown only now)`);
-        });
-      }),
+      .action(async (_opts, command: Command) =>
+        inWorkspace(
+          command,
+          cmdEnv,
+          async (ctx, workspaceId, options) => {
+            const scope = options.scope as Scope;
+            const created = await createToken(ctx.storage.db, workspaceId, scope, options.name as string | undefined);
+            if (options.json === true)
+              printJson(cmdEnv.io, { id: created.id, token: created.token, scope: created.scope });
+            else cmdEnv.io.out(`${created.token}\n(${created.scope} token ${created.id}; shown only now)`);
+          },
+          (options) => {
+            const scope = String(options.scope);
+            if (!isScope(scope)) throw new UsageError(`--scope must be ingest, read or admin, got "${scope}"`);
+          },
+        ),
+      ),
   );
 
   token.addCommand(
-    withStorageOptions(new Command('list'))
-      .description('list tokens by prefix and last 4 characters')
-      .option('--workspace <id>', 'workspace id')
-      .option('--json', 'print one JSON object')
-      .action(async (_opts, command: Command) => {
-        const { config, options } = configFor(command, cmdEnv);
-        const workspaceId = requiredString(options, 'workspace');
-        await withContext(config, async (ctx) => {
-          await requireWorkspace(ctx.storage.db, workspaceId);
-          const tokens = await listTokens(ctx.storage.db, workspaceId);
-          if (options.json === true) printJson(cmdEnv.io, { tokens });
-          else
-            printTable(
-              cmdEnv.io,
-              tokens.map((t) => ({
-                id: t.id,
-                scope: t.scope,
-                token: t.display,
-                name: t.name,
-                revoked: t.revokedAt ?? '',
-              })),
-            );
-        });
+    workspaceSubcommand('list', 'list tokens by prefix and last 4 characters').action(async (_opts, command: Command) =>
+      inWorkspace(command, cmdEnv, async (ctx, workspaceId, options) => {
+        const tokens = await listTokens(ctx.storage.db, workspaceId);
+        if (options.json === true) printJson(cmdEnv.io, { tokens });
+        else
+          printTable(
+            cmdEnv.io,
+            tokens.map((t) => ({
+              id: t.id,
+              scope: t.scope,
+              token: t.display,
+              name: t.name,
+              revoked: t.revokedAt ?? '',
+            })),
+          );
       }),
+    ),
   );
 
   for (const verb of ['revoke', 'regenerate'] as const) {
