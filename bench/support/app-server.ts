@@ -25,6 +25,7 @@ if (process.env.BENCH_NO_HOOKS === '1') {
   EVENT_HOOKS.resolvePerson = undefined;
   EVENT_HOOKS.resolvePeople = undefined;
   EVENT_HOOKS.afterInsert = [];
+  EVENT_HOOKS.afterInsertBatch = [];
 }
 const app = await buildApp(ctx);
 const workspace = await createWorkspace(ctx.storage.db, { name: 'Bench' });

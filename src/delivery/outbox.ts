@@ -5,11 +5,13 @@ import { decideRoute, loadRoutingPolicy, type RoutingPolicy } from '../events/ro
 import type { StoredEvent } from '../events/stored-event.js';
 import { newId } from '../ids/ids.js';
 import type { Database } from '../storage/schema.js';
-import type { DeliveryOutboxTable } from '../storage/tables/delivery.js';
+import type { DeliveryClickIdTable, DeliveryOutboxTable } from '../storage/tables/delivery.js';
 import { enabledDestinations, type LoadedDestination } from './destinations.js';
 import { deliveryState, wakeWorkers } from './state.js';
 
 const POLICY_CACHE_MS = 2000;
+/** Rows per multi-row insert (16 columns: well under both backends' parameter limits). */
+const BATCH_ROWS = 500;
 
 async function cachedPolicy(ctx: AppContext, db: Kysely<Database>, workspaceId: string): Promise<RoutingPolicy> {
   const cache = deliveryState(ctx.storage).policies;
@@ -102,4 +104,60 @@ export async function writeOutboxHook(trx: Transaction<Database>, ctx: AppContex
     // The commit happens after this hook returns: wake the worker a moment later (it also polls).
     setTimeout(() => wakeWorkers(ctx.storage), 2).unref();
   }
+}
+
+/**
+ * EVENT_HOOKS.afterInsertBatch: writeOutboxHook for a whole batch (same rows, in the same order), with
+ * one multi-row statement per table per workspace; nothing runs when the workspace has no destination.
+ */
+export async function writeOutboxBatchHook(
+  trx: Transaction<Database>,
+  ctx: AppContext,
+  events: readonly StoredEvent[],
+): Promise<void> {
+  const byWorkspace = new Map<string, StoredEvent[]>();
+  for (const event of events) {
+    const list = byWorkspace.get(event.workspaceId);
+    if (list === undefined) byWorkspace.set(event.workspaceId, [event]);
+    else list.push(event);
+  }
+  let wake = false;
+  for (const [workspaceId, list] of byWorkspace) {
+    const destinations = await enabledDestinations(ctx, trx, workspaceId);
+    if (destinations.length === 0) continue;
+    const hasMeta = destinations.some((d) => d.kind === 'meta');
+    const clicks: DeliveryClickIdTable[] = [];
+    const policy = await cachedPolicy(ctx, trx, workspaceId);
+    const rows: DeliveryOutboxTable[] = [];
+    for (const event of list) {
+      const fbclid = event.clickIds.fbclid;
+      if (hasMeta && fbclid !== undefined && fbclid !== '') {
+        clicks.push({
+          workspace_id: workspaceId,
+          click_type: 'fbclid',
+          click_id: fbclid,
+          first_seen_at: event.occurredAt,
+        });
+      }
+      rows.push(...outboxRows(event, destinations, policy, ctx.clock.now()));
+    }
+    // The first sighting wins, as when the events were written one by one.
+    for (let i = 0; i < clicks.length; i += BATCH_ROWS) {
+      await trx
+        .insertInto('delivery_click_ids')
+        .values(clicks.slice(i, i + BATCH_ROWS))
+        .onConflict((oc) => oc.columns(['workspace_id', 'click_type', 'click_id']).doNothing())
+        .execute();
+    }
+    for (let i = 0; i < rows.length; i += BATCH_ROWS) {
+      await trx
+        .insertInto('delivery_outbox')
+        .values(rows.slice(i, i + BATCH_ROWS))
+        .onConflict((oc) => oc.columns(['workspace_id', 'event_id', 'destination_id']).doNothing())
+        .execute();
+    }
+    if (rows.some((r) => r.status === 'pending')) wake = true;
+  }
+  // The commit happens after this hook returns: wake the worker a moment later (it also polls).
+  if (wake) setTimeout(() => wakeWorkers(ctx.storage), 2).unref();
 }

@@ -1,11 +1,11 @@
 import type { Transaction } from 'kysely';
 import type { AppContext } from '../context/context.js';
 import type { StoredEvent } from '../events/stored-event.js';
-import type { AfterInsert, ResolvePerson } from '../ingest/event-hooks.js';
+import type { AfterInsert, AfterInsertBatch, ResolvePerson } from '../ingest/event-hooks.js';
 import type { Database } from '../storage/schema.js';
 import { identifiersOf } from './identifiers.js';
 import { type ResolveInput, resolvePeople, resolvePerson } from './resolve.js';
-import { recordEventTouchpoint } from './touchpoints.js';
+import { recordEventTouchpoint, recordEventTouchpoints } from './touchpoints.js';
 
 function inputOf(ctx: AppContext, event: StoredEvent): ResolveInput {
   return {
@@ -39,3 +39,7 @@ export function resolveEventPeople(
 /** EVENT_HOOKS.afterInsert: records the visit or click the event carries. */
 export const recordTouchpointHook: AfterInsert = (trx, ctx, event) =>
   recordEventTouchpoint(trx, event, ctx.clock.now());
+
+/** EVENT_HOOKS.afterInsertBatch: recordTouchpointHook for a whole batch, with multi-row writes. */
+export const recordTouchpointsHook: AfterInsertBatch = (trx, ctx, events) =>
+  recordEventTouchpoints(trx, events, ctx.clock.now());

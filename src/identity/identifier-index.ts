@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
+import type { PersonIdentifierTable, PersonTable } from '../storage/tables/core.js';
 import type { Identifier } from './identifiers.js';
 
 export interface KnownRow {
@@ -19,6 +20,59 @@ const CHUNK = 400;
  */
 export class IdentifierIndex {
   private readonly rows = new Map<string, KnownRow | null>();
+  /**
+   * People created by this transaction's resolutions and not yet written: inserted together by
+   * flushPending, which runs before anything reads or updates `people` (findRoot, merges) and before the
+   * resolution returns. (load's left join reads a missing row as unmerged, which a new person is.)
+   */
+  private pendingPeople: PersonTable[] = [];
+
+  addPerson(row: PersonTable): void {
+    this.pendingPeople.push(row);
+  }
+
+  /**
+   * Weak identifier upserts not yet written, by key: a later upsert of the same key keeps the first
+   * row's insert values and takes the later person and time (what the ON CONFLICT update would do).
+   * Written by flushPending too (after the pending people), before anything reads them back (load,
+   * merges) and before the resolution returns.
+   */
+  private pendingWeak = new Map<string, PersonIdentifierTable>();
+
+  upsertWeak(row: PersonIdentifierTable): void {
+    const k = key(row.kind, row.value);
+    const earlier = this.pendingWeak.get(k);
+    if (earlier === undefined) this.pendingWeak.set(k, row);
+    else this.pendingWeak.set(k, { ...earlier, person_id: row.person_id, last_seen_at: row.last_seen_at });
+  }
+
+  async flushPending(trx: Kysely<Database>): Promise<void> {
+    const rows = this.pendingPeople;
+    if (rows.length > 0) {
+      this.pendingPeople = [];
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        await trx
+          .insertInto('people')
+          .values(rows.slice(i, i + CHUNK))
+          .execute();
+      }
+    }
+    const weak = [...this.pendingWeak.values()];
+    if (weak.length === 0) return;
+    this.pendingWeak = new Map();
+    for (let i = 0; i < weak.length; i += CHUNK) {
+      await trx
+        .insertInto('person_identifiers')
+        .values(weak.slice(i, i + CHUNK))
+        .onConflict((oc) =>
+          oc.columns(['workspace_id', 'kind', 'value']).doUpdateSet((eb) => ({
+            person_id: eb.ref('excluded.person_id'),
+            last_seen_at: eb.ref('excluded.last_seen_at'),
+          })),
+        )
+        .execute();
+    }
+  }
 
   constructor(readonly workspaceId: string) {}
 
@@ -26,6 +80,7 @@ export class IdentifierIndex {
   async load(trx: Kysely<Database>, ids: readonly Identifier[]): Promise<void> {
     const missing = ids.filter((id) => !this.rows.has(key(id.kind, id.value)));
     if (missing.length === 0) return;
+    await this.flushPending(trx);
     for (let i = 0; i < missing.length; i += CHUNK) {
       const part = missing.slice(i, i + CHUNK);
       const found = await trx

@@ -24,8 +24,15 @@ interface Candidate {
 const REFRESH_AFTER_MS = 3600_000;
 
 /** The row's person as a union-find root; merges rewrite identifiers, so this is usually the row itself. */
-function rootOf(trx: Kysely<Database>, workspaceId: string, row: KnownRow): Promise<string> | string {
-  return row.merged_into === null ? row.person_id : findRoot(trx, workspaceId, row.merged_into);
+async function rootOf(
+  trx: Kysely<Database>,
+  index: IdentifierIndex,
+  workspaceId: string,
+  row: KnownRow,
+): Promise<string> {
+  if (row.merged_into === null) return row.person_id;
+  await index.flushPending(trx);
+  return findRoot(trx, workspaceId, row.merged_into);
 }
 
 /**
@@ -44,7 +51,17 @@ export async function resolvePerson(
   trx: Kysely<Database>,
   input: ResolveInput,
   index: IdentifierIndex = new IdentifierIndex(input.workspaceId),
-  attempt = 0,
+): Promise<string | null> {
+  const personId = await resolveOne(trx, input, index, 0);
+  await index.flushPending(trx);
+  return personId;
+}
+
+async function resolveOne(
+  trx: Kysely<Database>,
+  input: ResolveInput,
+  index: IdentifierIndex,
+  attempt: number,
 ): Promise<string | null> {
   const { workspaceId, identifiers } = input;
   if (identifiers.length === 0) return null;
@@ -57,7 +74,7 @@ export async function resolvePerson(
   for (const id of strong) {
     const row = known.get(id);
     if (row === undefined) continue;
-    const personId = await rootOf(trx, workspaceId, row);
+    const personId = await rootOf(trx, index, workspaceId, row);
     if (!candidates.some((c) => c.personId === personId)) candidates.push({ personId, via: id.kind });
   }
 
@@ -92,7 +109,7 @@ export async function resolvePerson(
       const row = id === undefined ? undefined : known.get(id);
       const window = WEAK_MATCH_WINDOW_MS[kind] ?? 0;
       if (row === undefined || Math.abs(input.occurredAt - row.last_seen_at) > window) continue;
-      const personId = await rootOf(trx, workspaceId, row);
+      const personId = await rootOf(trx, index, workspaceId, row);
       if (eventEmails.length > 0 && emailsConflict(eventEmails, await emails(personId))) continue;
       primary = personId;
       break;
@@ -103,16 +120,13 @@ export async function resolvePerson(
   if (primary === undefined) {
     primary = newId('per', input.now);
     created = true;
-    await trx
-      .insertInto('people')
-      .values({
-        workspace_id: workspaceId,
-        person_id: primary,
-        merged_into: null,
-        created_at: input.now,
-        updated_at: input.now,
-      })
-      .execute();
+    index.addPerson({
+      workspace_id: workspaceId,
+      person_id: primary,
+      merged_into: null,
+      created_at: input.now,
+      updated_at: input.now,
+    });
   }
 
   // Union the other strong candidates into the primary unless their emails conflict.
@@ -122,6 +136,7 @@ export async function resolvePerson(
   for (const candidate of others) {
     const theirs = await emails(candidate.personId);
     if (!ACCOUNT_KINDS.has(candidate.via) && emailsConflict([...primaryEmails], theirs)) continue;
+    await index.flushPending(trx);
     await mergePeople(
       trx,
       workspaceId,
@@ -142,32 +157,24 @@ export async function resolvePerson(
     const row = known.get(id);
     return row === undefined || row.person_id !== primary || !fresh(row);
   });
-  if (weak.length > 0) {
-    await trx
-      .insertInto('person_identifiers')
-      .values(
-        weak.map((id) => ({
-          workspace_id: workspaceId,
-          kind: id.kind,
-          value: id.value,
-          person_id: primary,
-          strength: 'weak' as const,
-          source: input.source,
-          first_seen_at: input.occurredAt,
-          last_seen_at: input.occurredAt,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['workspace_id', 'kind', 'value']).doUpdateSet((eb) => ({
-          person_id: eb.ref('excluded.person_id'),
-          last_seen_at: eb.ref('excluded.last_seen_at'),
-        })),
-      )
-      .execute();
-    for (const id of weak) index.set(id, primary, input.occurredAt);
+  // Written with the batch's other weak upserts (see IdentifierIndex.upsertWeak).
+  for (const id of weak) {
+    index.upsertWeak({
+      workspace_id: workspaceId,
+      kind: id.kind,
+      value: id.value,
+      person_id: primary,
+      strength: 'weak',
+      source: input.source,
+      first_seen_at: input.occurredAt,
+      last_seen_at: input.occurredAt,
+    });
+    index.set(id, primary, input.occurredAt);
   }
 
   let lostRace = false;
+  // New strong identifiers: one multi-row insert after the loop (each key once).
+  const added = new Map<string, Identifier>();
   for (const id of identifiers) {
     if (id.strength === 'weak') continue;
     const row = known.get(id);
@@ -175,7 +182,7 @@ export async function resolvePerson(
       // Known and ours (or now merged into ours): refresh. Known and someone else's: a conflicting
       // person we refused to merge keeps it.
       if (fresh(row) || input.occurredAt < row.last_seen_at) continue;
-      if (joined.has(row.person_id) || (await rootOf(trx, workspaceId, row)) === primary) {
+      if (joined.has(row.person_id) || (await rootOf(trx, index, workspaceId, row)) === primary) {
         await trx
           .updateTable('person_identifiers')
           .set({ last_seen_at: input.occurredAt })
@@ -188,29 +195,41 @@ export async function resolvePerson(
       }
       continue;
     }
+    added.set(`${id.kind}\u0000${id.value}`, id);
+  }
+  if (added.size > 0) {
+    const owner = primary;
     const inserted = await trx
       .insertInto('person_identifiers')
-      .values({
-        workspace_id: workspaceId,
-        kind: id.kind,
-        value: id.value,
-        person_id: primary,
-        strength: 'strong',
-        source: input.source,
-        first_seen_at: input.occurredAt,
-        last_seen_at: input.occurredAt,
-      })
+      .values(
+        [...added.values()].map((id) => ({
+          workspace_id: workspaceId,
+          kind: id.kind,
+          value: id.value,
+          person_id: owner,
+          strength: 'strong' as const,
+          source: input.source,
+          first_seen_at: input.occurredAt,
+          last_seen_at: input.occurredAt,
+        })),
+      )
       .onConflict((oc) => oc.columns(['workspace_id', 'kind', 'value']).doNothing())
       .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) lostRace = true;
-    else index.set(id, primary, input.occurredAt);
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === added.size) {
+      for (const id of added.values()) index.set(id, primary, input.occurredAt);
+    } else {
+      // Another transaction stored some of them first; which ones is read again from the database.
+      lostRace = true;
+      index.forget([...added.values()]);
+    }
   }
 
   if (lostRace && attempt === 0) {
     // A concurrent transaction stored one of these identifiers first: resolve again, now seeing it, and
     // fold the person this call created (if the retry did not already) into the one that won.
     index.forget(identifiers);
-    const winner = await resolvePerson(trx, input, index, 1);
+    const winner = await resolveOne(trx, input, index, 1);
+    await index.flushPending(trx);
     if (created && winner !== null && (await findRoot(trx, workspaceId, primary)) !== winner) {
       await mergePeople(
         trx,
@@ -246,6 +265,10 @@ export async function resolvePeople(
     );
   }
   const out: Array<string | null> = [];
-  for (const input of inputs) out.push(await resolvePerson(trx, input, indexes.get(input.workspaceId)));
+  for (const input of inputs) {
+    const index = indexes.get(input.workspaceId) ?? new IdentifierIndex(input.workspaceId);
+    out.push(await resolveOne(trx, input, index, 0));
+  }
+  for (const index of indexes.values()) await index.flushPending(trx);
   return out;
 }

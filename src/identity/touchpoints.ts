@@ -145,27 +145,198 @@ export async function recordTouch(trx: Kysely<Database>, input: TouchInput, now:
   return row.touchpoint_id;
 }
 
-/** EVENT_HOOKS.afterInsert: the touch an ingested event carries (landing page, click ids, UTMs, referrer). */
-export async function recordEventTouchpoint(trx: Kysely<Database>, event: StoredEvent, now: number): Promise<void> {
+/** The touch an ingested event carries, or null when it carries none worth a query (see below). */
+function eventTouchInput(event: StoredEvent): TouchInput | null {
   // The pixel resends the visitor's last-touch click ids and UTMs with every beacon (for forwarding);
   // only what a page view's own URL and referrer say is an arrival, so page views inside a visit cost
   // no query here.
   const carried = event.source === 'pixel';
   // In the browser the page view is the arrival; events fired on that page (forms, tracks) repeat it.
-  if (carried && event.name !== 'PageView') return;
-  await recordTouch(
-    trx,
-    {
-      workspaceId: event.workspaceId,
-      personId: event.personId,
-      visitorId: event.userData.visitorId ?? null,
-      occurredAt: event.occurredAt,
-      clickIds: carried ? {} : event.clickIds,
-      utm: carried ? {} : (event.context.utm ?? {}),
-      referrer: event.context.referrer,
-      landingUrl: event.context.pageUrl,
-      eventId: event.id,
-    },
-    now,
-  );
+  if (carried && event.name !== 'PageView') return null;
+  return {
+    workspaceId: event.workspaceId,
+    personId: event.personId,
+    visitorId: event.userData.visitorId ?? null,
+    occurredAt: event.occurredAt,
+    clickIds: carried ? {} : event.clickIds,
+    utm: carried ? {} : (event.context.utm ?? {}),
+    referrer: event.context.referrer,
+    landingUrl: event.context.pageUrl,
+    eventId: event.id,
+  };
+}
+
+/** EVENT_HOOKS.afterInsert: the touch an ingested event carries (landing page, click ids, UTMs, referrer). */
+export async function recordEventTouchpoint(trx: Kysely<Database>, event: StoredEvent, now: number): Promise<void> {
+  const input = eventTouchInput(event);
+  if (input !== null) await recordTouch(trx, input, now);
+}
+
+const BATCH_ROWS = 200;
+const LOOKUP_CHUNK = 400;
+const clickKey = (type: string, id: string) => `${type}\u0000${id}`;
+
+/** The latest touchpoint of each person (or browser) asked for, as recordTouch's query would find it. */
+async function latestTouches(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  column: 'person_id' | 'visitor_id',
+  keys: string[],
+): Promise<Map<string, TouchpointTable>> {
+  const out = new Map<string, TouchpointTable>();
+  for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) {
+    const part = keys.slice(i, i + LOOKUP_CHUNK);
+    const rows = await trx
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('touchpoints')
+          .selectAll()
+          .select((b) =>
+            b.fn
+              .agg<number>('row_number')
+              .over((ob) => ob.partitionBy(column).orderBy('occurred_at', 'desc').orderBy('touchpoint_id', 'desc'))
+              .as('rn'),
+          )
+          .where('workspace_id', '=', workspaceId)
+          .where(column, 'in', part)
+          .as('t'),
+      )
+      .selectAll()
+      .where('rn', '=', 1)
+      .execute();
+    for (const { rn: _rn, ...row } of rows) {
+      const key = row[column];
+      if (key !== null) out.set(key, { ...row, occurred_at: Number(row.occurred_at) });
+    }
+  }
+  return out;
+}
+
+/**
+ * recordEventTouchpoint for a batch of events of one transaction, in order, with the same outcome as
+ * calling it event by event: what each event's recordTouch would have read (the click id's touchpoint,
+ * the person's or browser's latest touch) is loaded once for the batch and kept in step with the rows
+ * the earlier events of the batch write; new touchpoints are then written with multi-row inserts.
+ */
+export async function recordEventTouchpoints(
+  trx: Kysely<Database>,
+  events: readonly StoredEvent[],
+  now: number,
+): Promise<void> {
+  const byWorkspace = new Map<string, Array<{ input: TouchInput; row: TouchpointTable }>>();
+  for (const event of events) {
+    const input = eventTouchInput(event);
+    const row = input === null ? null : touchpointRow(input, now);
+    if (input === null || row === null) continue;
+    const list = byWorkspace.get(input.workspaceId);
+    if (list === undefined) byWorkspace.set(input.workspaceId, [{ input, row }]);
+    else list.push({ input, row });
+  }
+  for (const [workspaceId, touches] of byWorkspace) await recordWorkspaceTouches(trx, workspaceId, touches);
+}
+
+async function recordWorkspaceTouches(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  touches: Array<{ input: TouchInput; row: TouchpointTable }>,
+): Promise<void> {
+  const clickIds = new Set<string>();
+  const clickTypes = new Set<string>();
+  const personKeys = new Set<string>();
+  const visitorKeys = new Set<string>();
+  for (const { input, row } of touches) {
+    if (row.click_id !== null && row.click_id_type !== null) {
+      clickIds.add(row.click_id);
+      clickTypes.add(row.click_id_type);
+    } else if (input.personId !== null) personKeys.add(input.personId);
+    else if (input.visitorId !== null) visitorKeys.add(input.visitorId);
+  }
+  const clicks = new Map<string, TouchpointTable>();
+  const ids = [...clickIds];
+  for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+    const found = await trx
+      .selectFrom('touchpoints')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('click_id_type', 'in', [...clickTypes])
+      .where('click_id', 'in', ids.slice(i, i + LOOKUP_CHUNK))
+      .orderBy('occurred_at')
+      .orderBy('touchpoint_id')
+      .execute();
+    for (const row of found) {
+      if (row.click_id === null || row.click_id_type === null) continue;
+      const key = clickKey(row.click_id_type, row.click_id);
+      if (!clicks.has(key)) clicks.set(key, { ...row, occurred_at: Number(row.occurred_at) });
+    }
+  }
+  const lastByPerson =
+    personKeys.size === 0 ? new Map() : await latestTouches(trx, workspaceId, 'person_id', [...personKeys]);
+  const lastByVisitor =
+    visitorKeys.size === 0 ? new Map() : await latestTouches(trx, workspaceId, 'visitor_id', [...visitorKeys]);
+
+  const pending = new Set<TouchpointTable>();
+  const updates = new Map<string, TouchpointTable>();
+  // A row written (or claimed) by an earlier event of the batch is what a later event's query would see.
+  const offer = (row: TouchpointTable, written: boolean) => {
+    for (const [map, keys, key] of [
+      [lastByPerson, personKeys, row.person_id],
+      [lastByVisitor, visitorKeys, row.visitor_id],
+    ] as const) {
+      if (key === null || !keys.has(key)) continue;
+      const last = map.get(key);
+      if (
+        last === undefined ||
+        row.occurred_at > last.occurred_at ||
+        // Equal times: the row written last is found first (as SQLite's index order returns it).
+        (row.occurred_at === last.occurred_at && written)
+      ) {
+        map.set(key, row);
+      }
+    }
+  };
+
+  for (const { input, row } of touches) {
+    if (row.click_id !== null && row.click_id_type !== null) {
+      const key = clickKey(row.click_id_type, row.click_id);
+      const existing = clicks.get(key);
+      if (existing !== undefined) {
+        if (existing.person_id === null && input.personId !== null) {
+          existing.person_id = input.personId;
+          existing.visitor_id = existing.visitor_id ?? input.visitorId;
+          if (!pending.has(existing)) updates.set(existing.touchpoint_id, existing);
+          offer(existing, false);
+        }
+        continue;
+      }
+      clicks.set(key, row);
+    } else if (input.personId !== null || input.visitorId !== null) {
+      const last = input.personId !== null ? lastByPerson.get(input.personId) : lastByVisitor.get(input.visitorId);
+      if (
+        last !== undefined &&
+        last.kind === 'visit' &&
+        SAME_VISIT_FIELDS.every((f) => last[f] === row[f]) &&
+        referrerHost(last.referrer) === referrerHost(row.referrer)
+      ) {
+        continue;
+      }
+    }
+    pending.add(row);
+    offer(row, true);
+  }
+
+  for (const row of updates.values()) {
+    await trx
+      .updateTable('touchpoints')
+      .set({ person_id: row.person_id, visitor_id: row.visitor_id })
+      .where('workspace_id', '=', workspaceId)
+      .where('touchpoint_id', '=', row.touchpoint_id)
+      .execute();
+  }
+  const rows = [...pending];
+  for (let i = 0; i < rows.length; i += BATCH_ROWS) {
+    await trx
+      .insertInto('touchpoints')
+      .values(rows.slice(i, i + BATCH_ROWS))
+      .execute();
+  }
 }

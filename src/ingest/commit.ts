@@ -200,11 +200,13 @@ async function writeCalls(trx: Transaction<Database>, ctx: AppContext, calls: Ca
             lost.map((e) => e.event.dedupKey),
           );
     const storedId = new Map<string, string>();
+    const stored: StoredEvent[] = [];
     for (const entry of fresh) {
       const slot = outcomes[entry.call] as CommitOutcome[];
       if (inserted.has(entry.event.id)) {
         slot[entry.item] = { status: 'accepted', id: entry.event.id };
         storedId.set(entry.event.dedupKey, entry.event.id);
+        stored.push(entry.event);
         for (const hook of EVENT_HOOKS.afterInsert) await hook(trx, ctx, entry.event);
       } else {
         const winner = winners.get(entry.event.dedupKey);
@@ -214,6 +216,7 @@ async function writeCalls(trx: Transaction<Database>, ctx: AppContext, calls: Ca
         storedId.set(entry.event.dedupKey, winner);
       }
     }
+    if (stored.length > 0) for (const hook of EVENT_HOOKS.afterInsertBatch ?? []) await hook(trx, ctx, stored);
     for (const entry of repeats) {
       const id = storedId.get(entry.event.dedupKey);
       if (id === undefined) throw new Error('repeated dedup key without a first occurrence');

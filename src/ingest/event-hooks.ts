@@ -1,8 +1,8 @@
 import type { Transaction } from 'kysely';
 import type { AppContext } from '../context/context.js';
-import { writeOutboxHook } from '../delivery/outbox.js';
+import { writeOutboxBatchHook } from '../delivery/outbox.js';
 import type { StoredEvent } from '../events/stored-event.js';
-import { recordTouchpointHook, resolveEventPeople, resolveEventPerson } from '../identity/hooks.js';
+import { recordTouchpointsHook, resolveEventPeople, resolveEventPerson } from '../identity/hooks.js';
 import type { Database } from '../storage/schema.js';
 
 /**
@@ -23,15 +23,28 @@ export type ResolvePeople = (
 
 export type AfterInsert = (trx: Transaction<Database>, ctx: AppContext, event: StoredEvent) => Promise<void>;
 
+/**
+ * afterInsert for every event a batch stored, in arrival order, after all of them were inserted (same
+ * transaction): lets a hook write its rows with a few multi-row statements instead of several per event.
+ */
+export type AfterInsertBatch = (
+  trx: Transaction<Database>,
+  ctx: AppContext,
+  events: readonly StoredEvent[],
+) => Promise<void>;
+
 export interface EventHooks {
   resolvePerson: ResolvePerson | undefined;
   /** When set, ingest calls this once per batch instead of resolvePerson per event (same result). */
   resolvePeople?: ResolvePeople | undefined;
   afterInsert: AfterInsert[];
+  /** Run once per batch with the events it stored, after the per-event afterInsert hooks. */
+  afterInsertBatch?: AfterInsertBatch[] | undefined;
 }
 
 export const EVENT_HOOKS: EventHooks = {
   resolvePerson: resolveEventPerson,
   resolvePeople: resolveEventPeople,
-  afterInsert: [recordTouchpointHook, writeOutboxHook],
+  afterInsert: [],
+  afterInsertBatch: [recordTouchpointsHook, writeOutboxBatchHook],
 };
