@@ -9,7 +9,16 @@ import {
 import { DESTINATION_KINDS, isDestinationKind } from '../../destinations/types.js';
 import { requireWorkspace } from '../../workspaces/workspaces.js';
 import { printJson, printTable } from '../io.js';
-import { type CommandEnv, configFor, requiredString, UsageError, withContext, withStorageOptions } from '../program.js';
+import {
+  type CommandEnv,
+  configFor,
+  inWorkspace,
+  requiredString,
+  UsageError,
+  withContext,
+  withStorageOptions,
+  workspaceSubcommand,
+} from '../program.js';
 
 function parseConfigJson(text: unknown): Record<string, unknown> {
   if (typeof text !== 'string')
@@ -101,40 +110,30 @@ export function destinationCommand(cmdEnv: CommandEnv): Command {
   );
 
   destination.addCommand(
-    withStorageOptions(new Command('remove'))
-      .description('remove a destination')
+    workspaceSubcommand('remove', 'remove a destination')
       .argument('<destinationId>', 'dst_…')
-      .option('--workspace <id>', 'workspace id')
       .option('--secret-key <key>', 'key that encrypts destination credentials at rest')
-      .option('--json', 'print one JSON object')
-      .action(async (destinationId: string, _opts, command: Command) => {
-        const { config, options } = configFor(command, cmdEnv);
-        const workspaceId = requiredString(options, 'workspace');
-        await withContext(config, async (ctx) => {
+      .action(async (destinationId: string, _opts, command: Command) =>
+        inWorkspace(command, cmdEnv, async (ctx, workspaceId, options) => {
           const removed = await deleteDestination(ctx, workspaceId, destinationId);
           if (options.json === true) printJson(cmdEnv.io, { id: removed.id, removed: true });
           else cmdEnv.io.out(`Removed ${removed.id}`);
-        });
-      }),
+        }),
+      ),
   );
 
   destination.addCommand(
-    withStorageOptions(new Command('test'))
-      .description('test the connection to a destination')
+    workspaceSubcommand('test', 'test the connection to a destination')
       .argument('<destinationId>', 'dst_…')
-      .option('--workspace <id>', 'workspace id')
       .option('--secret-key <key>', 'key that encrypts destination credentials at rest')
-      .option('--json', 'print one JSON object')
-      .action(async (destinationId: string, _opts, command: Command) => {
-        const { config, options } = configFor(command, cmdEnv);
-        const workspaceId = requiredString(options, 'workspace');
-        await withContext(config, async (ctx) => {
+      .action(async (destinationId: string, _opts, command: Command) =>
+        inWorkspace(command, cmdEnv, async (ctx, workspaceId, options) => {
           const result = await testDestination(ctx, workspaceId, destinationId);
           if (options.json === true) printJson(cmdEnv.io, result);
           else cmdEnv.io.out(`${result.ok ? 'OK' : 'FAILED'}: ${result.message}`);
           if (!result.ok) throw new Error('connection test failed');
-        });
-      }),
+        }),
+      ),
   );
   return destination;
 }
