@@ -137,4 +137,36 @@ describe.each(BACKENDS)('%s backend: destination and replay CLI', (backend) => {
     ).toBe(2);
     expect(io2.errors.join('\n')).toContain('pixelId');
   });
+
+  it('tests a connection (failing stand-in exits non-zero) and removes a destination', async () => {
+    const run = async (args: string[]) => {
+      const io = bufferIo();
+      const code = await main([...args, '--workspace', workspaceId, ...database.flags], io, {});
+      return { code, io };
+    };
+    const added = await run([
+      'destination',
+      'add',
+      '--type',
+      'webhook',
+      '--config',
+      JSON.stringify({ url: 'http://127.0.0.1:9/hook', secret: 'whsec_test_secret_value' }),
+      '--json',
+    ]);
+    expect(added.code).toBe(0);
+    const { id } = JSON.parse(added.io.lines[0] ?? '{}') as { id: string };
+    // Port 9 refuses connections: the test reports a failure and the command fails.
+    const tested = await run(['destination', 'test', id, '--json']);
+    expect(tested.code).toBe(1);
+    expect(JSON.parse(tested.io.lines[0] ?? '{}')).toMatchObject({ ok: false });
+    const removed = await run(['destination', 'remove', id, '--json']);
+    expect(removed.code).toBe(0);
+    expect(JSON.parse(removed.io.lines[0] ?? '{}')).toEqual({ id, removed: true });
+    const unknownWorkspace = await main(
+      ['destination', 'remove', id, '--workspace', 'ws_nope', ...database.flags],
+      bufferIo(),
+      {},
+    );
+    expect(unknownWorkspace).toBe(2);
+  });
 });
