@@ -25,6 +25,22 @@ describe('markov removal effects', () => {
     expect(b?.value).toBeCloseTo(30, 12);
   });
 
+  it('agrees with the published pychattr/ChannelAttribution example (simulated: A 1.991, B 1.009)', () => {
+    // The README example of pychattr, a port of ChannelAttribution: three converting paths, no nulls,
+    // 10,000 simulations. The exact chain gives A 2 and B 1; the simulation lands within 0.01.
+    const result = markovAttribution(
+      [
+        { channels: ['A', 'B', 'A', 'B', 'B', 'A'], conversions: 1, value: 1, nulls: 0 },
+        { channels: ['A', 'B', 'B', 'A', 'A'], conversions: 1, value: 1, nulls: 0 },
+        { channels: ['A', 'A'], conversions: 1, value: 1, nulls: 0 },
+      ],
+      1,
+    );
+    const byChannel = Object.fromEntries(result.channels.map((c) => [c.channel, c.conversions]));
+    expect(Math.abs((byChannel.A ?? 0) - 1.991106)).toBeLessThan(0.01);
+    expect(Math.abs((byChannel.B ?? 0) - 1.008894)).toBeLessThan(0.01);
+  });
+
   it('collapses repeated channels and handles loops', () => {
     // A > A > B is the same chain as A > B at order 1
     const repeated = markovAttribution([
