@@ -59,7 +59,8 @@ await build({
 
 function start(script: string, env: Record<string, string> = {}): Promise<Child> {
   const proc = fork(join(outdir, script.replace(/\.ts$/, '.mjs')), [], {
-    execArgv: [],
+    // BENCH_CPU_PROF=<dir>: profile the servers (diagnostics; figures are then not comparable).
+    execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -98,6 +99,35 @@ async function stop(child: Child): Promise<void> {
 
 const UA =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.1 Safari/605.1.15';
+
+/** What the server's ingest inbox held when a run ended, and how long processing it took. */
+interface Settle {
+  backlog: number;
+  ms: number;
+  /** Accepted events committed inline vs acknowledged through the inbox during the run. */
+  committed: { inline: number; deferred: number };
+}
+
+/** End-to-end: events acknowledged during the run, over the run plus the time to process the backlog. */
+function processed(events: number, seconds: number, settle: Settle) {
+  return {
+    committedInline: settle.committed.inline,
+    acknowledgedThroughInbox: settle.committed.deferred,
+    backlogAtEnd: settle.backlog,
+    drainSeconds: Math.round(settle.ms / 100) / 10,
+    eventsPerSec: Math.round(events / (seconds + settle.ms / 1000)),
+  };
+}
+
+interface Cpu {
+  ms: number;
+}
+
+/** Server CPU per acknowledged event, while acknowledging and while processing what was left. */
+function cpuPerEvent(events: number, run: Cpu, drain: Cpu) {
+  const us = (ms: number) => Math.round((ms * 1000) / Math.max(events, 1));
+  return { runUs: us(run.ms), drainUs: us(drain.ms), totalUs: us(run.ms + drain.ms) };
+}
 
 interface RunFigures {
   requestsPerSec: number;
@@ -267,9 +297,17 @@ async function main(): Promise<void> {
   const app = await start('app-server.ts', databaseUrl === undefined ? {} : { BENCH_DATABASE_URL: databaseUrl });
   const token = app.ready.token ?? '';
   const workspaceId = app.ready.workspaceId ?? '';
+  await ask(app, 'cpu');
   const appRun = await single(app, { authorization: `Bearer ${token}` }, true);
+  const singleCpu = await ask<Cpu>(app, 'cpu');
+  const singleSettle = await ask<Settle>(app, 'settle');
+  const singleDrainCpu = await ask<Cpu>(app, 'cpu');
   await ask(app, 'reset');
   const batchRun = await batch(app, token);
+  const batchCpu = await ask<Cpu>(app, 'cpu');
+  const batchSettle = await ask<Settle>(app, 'settle');
+  const batchDrainCpu = await ask<Cpu>(app, 'cpu');
+  const afterDrain = await ask<{ peakRss: number }>(app, 'stats');
   const storage = openBenchStorage(app);
   const singleCheck = await verifySingle(storage, workspaceId, appRun.acked);
   const batchCheck = await verifyBatch(storage, workspaceId, batchRun.accepted);
@@ -286,6 +324,8 @@ async function main(): Promise<void> {
       touchpoint: appRun.figures,
       bare: bareRun.figures,
       ratio: Math.round((appRun.figures.requestsPerSec / Math.max(bareRun.figures.requestsPerSec, 1)) * 100) / 100,
+      processed: processed(appRun.acked.length, duration, singleSettle),
+      serverCpuPerEvent: cpuPerEvent(appRun.acked.length, singleCpu, singleDrainCpu),
       verified: singleCheck,
     },
     batch: {
@@ -293,6 +333,9 @@ async function main(): Promise<void> {
       connections: batchConnections,
       ...batchRun.figures,
       rejected: batchRun.rejected,
+      processed: processed(batchRun.accepted, batchDuration, batchSettle),
+      serverCpuPerEvent: cpuPerEvent(batchRun.accepted, batchCpu, batchDrainCpu),
+      peakRssMbWhileProcessing: Math.round(afterDrain.peakRss / 1048576),
       verified: batchCheck,
     },
   };

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaptureEvent, Touchpoint } from '../src/client/index.js';
+import { settleInbox } from '../src/ingest/inbox.js';
 import { BACKENDS, createTestApp, type TestApp } from './support/backends.js';
 
 describe.each(BACKENDS)('%s backend: client SDK against the real server', (backend) => {
@@ -36,6 +37,8 @@ describe.each(BACKENDS)('%s backend: client SDK against the real server', (backe
     ];
     await tp.flush();
     expect(requests).toHaveLength(2);
+    // Concurrent requests may be acknowledged through the ingest inbox: wait until it is processed.
+    await settleInbox(t.ctx);
     const rows = await t.ctx.storage.db
       .selectFrom('events')
       .select(['name', 'dedup_key', 'value_minor', 'currency', 'occurred_at'])

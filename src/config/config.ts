@@ -25,6 +25,11 @@ export interface ServerConfig {
   bodyLimit: number;
   /** Requests per minute per workspace on ingestion routes; 0 disables the limit. */
   rateLimitPerMinute: number;
+  /**
+   * Acknowledged events waiting in the ingest inbox past which new requests wait for the processor
+   * (backpressure instead of an unbounded backlog).
+   */
+  ingestMaxBacklog: number;
   publicUrl: string | undefined;
 }
 
@@ -146,6 +151,7 @@ export function parseConfig(raw: RawOptions, env: NodeJS.ProcessEnv, cwd: string
       requireHttps: bool(raw, env, 'requireHttps', false),
       bodyLimit: int(raw, env, 'bodyLimit', 512_000, 1024, 100_000_000),
       rateLimitPerMinute: int(raw, env, 'rateLimit', 60_000, 0, 100_000_000),
+      ingestMaxBacklog: int(raw, env, 'ingestMaxBacklog', 500_000, 1, 1_000_000_000),
       publicUrl,
     },
     // commander turns --no-worker into worker: false

@@ -4,6 +4,7 @@ import { ADAPTERS } from '../destinations/registry.js';
 import { decideRoute, loadRoutingPolicy, type RoutingPolicy } from '../events/routing.js';
 import type { StoredEvent } from '../events/stored-event.js';
 import { newId } from '../ids/ids.js';
+import { rowWriterOf } from '../storage/row-writer.js';
 import type { Database } from '../storage/schema.js';
 import type { DeliveryClickIdTable, DeliveryOutboxTable } from '../storage/tables/delivery.js';
 import { enabledDestinations, type LoadedDestination } from './destinations.js';
@@ -142,20 +143,9 @@ export async function writeOutboxBatchHook(
       rows.push(...outboxRows(event, destinations, policy, ctx.clock.now()));
     }
     // The first sighting wins, as when the events were written one by one.
-    for (let i = 0; i < clicks.length; i += BATCH_ROWS) {
-      await trx
-        .insertInto('delivery_click_ids')
-        .values(clicks.slice(i, i + BATCH_ROWS))
-        .onConflict((oc) => oc.columns(['workspace_id', 'click_type', 'click_id']).doNothing())
-        .execute();
-    }
-    for (let i = 0; i < rows.length; i += BATCH_ROWS) {
-      await trx
-        .insertInto('delivery_outbox')
-        .values(rows.slice(i, i + BATCH_ROWS))
-        .onConflict((oc) => oc.columns(['workspace_id', 'event_id', 'destination_id']).doNothing())
-        .execute();
-    }
+    const writer = rowWriterOf(ctx.storage.db);
+    await writer.insertNew(trx, 'delivery_click_ids', ['workspace_id', 'click_type', 'click_id'], clicks);
+    await writer.insertNew(trx, 'delivery_outbox', ['workspace_id', 'event_id', 'destination_id'], rows);
     if (rows.some((r) => r.status === 'pending')) wake = true;
   }
   // The commit happens after this hook returns: wake the worker a moment later (it also polls).

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { AppContext } from '../context/context.js';
 import type { StoredEvent } from '../events/stored-event.js';
 import type { AfterInsert, AfterInsertBatch, ResolvePerson } from '../ingest/event-hooks.js';
+import { rowWriterOf } from '../storage/row-writer.js';
 import type { Database } from '../storage/schema.js';
 import { identifiersOf } from './identifiers.js';
 import { type ResolveInput, resolvePeople, resolvePerson } from './resolve.js';
@@ -33,6 +34,7 @@ export function resolveEventPeople(
   return resolvePeople(
     trx,
     events.map((event) => inputOf(ctx, event)),
+    rowWriterOf(ctx.storage.db),
   );
 }
 
@@ -42,4 +44,4 @@ export const recordTouchpointHook: AfterInsert = (trx, ctx, event) =>
 
 /** EVENT_HOOKS.afterInsertBatch: recordTouchpointHook for a whole batch, with multi-row writes. */
 export const recordTouchpointsHook: AfterInsertBatch = (trx, ctx, events) =>
-  recordEventTouchpoints(trx, events, ctx.clock.now());
+  recordEventTouchpoints(trx, events, ctx.clock.now(), rowWriterOf(ctx.storage.db));

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import type { RowWriter } from '../storage/row-writer.js';
 import type { Database } from '../storage/schema.js';
 import type { PersonIdentifierTable, PersonTable } from '../storage/tables/core.js';
 import type { Identifier } from './identifiers.js';
@@ -8,6 +9,13 @@ export interface KnownRow {
   last_seen_at: number;
   /** The person's union-find parent when the row was read (null: the row points at a root). */
   merged_into: string | null;
+}
+
+/** Another transaction stored a strong identifier this batch meant to add (PostgreSQL, concurrent writers). */
+export class StrongIdentifierRace extends Error {
+  constructor() {
+    super('a new strong identifier was stored by a concurrent transaction');
+  }
 }
 
 const key = (kind: string, value: string) => `${kind}\u0000${value}`;
@@ -39,6 +47,17 @@ export class IdentifierIndex {
    */
   private pendingWeak = new Map<string, PersonIdentifierTable>();
 
+  /**
+   * New strong identifiers not yet written (only when `deferStrong`): inserted together by
+   * flushPending. If another transaction stored one of them first, flushPending throws
+   * StrongIdentifierRace and the caller redoes the batch one event at a time (see resolvePeople).
+   */
+  private pendingStrong: PersonIdentifierTable[] = [];
+
+  addStrong(row: PersonIdentifierTable): void {
+    this.pendingStrong.push(row);
+  }
+
   upsertWeak(row: PersonIdentifierTable): void {
     const k = key(row.kind, row.value);
     const earlier = this.pendingWeak.get(k);
@@ -50,11 +69,37 @@ export class IdentifierIndex {
     const rows = this.pendingPeople;
     if (rows.length > 0) {
       this.pendingPeople = [];
-      for (let i = 0; i < rows.length; i += CHUNK) {
-        await trx
-          .insertInto('people')
-          .values(rows.slice(i, i + CHUNK))
-          .execute();
+      if (this.writer !== undefined) await this.writer.insert(trx as Transaction<Database>, 'people', rows);
+      else {
+        for (let i = 0; i < rows.length; i += CHUNK) {
+          await trx
+            .insertInto('people')
+            .values(rows.slice(i, i + CHUNK))
+            .execute();
+        }
+      }
+    }
+    const strong = this.pendingStrong;
+    if (strong.length > 0) {
+      this.pendingStrong = [];
+      if (this.writer !== undefined) {
+        const conflict = ['workspace_id', 'kind', 'value'];
+        const inserted = await this.writer.insertNew(
+          trx as Transaction<Database>,
+          'person_identifiers',
+          conflict,
+          strong,
+        );
+        if (inserted.includes(false)) throw new StrongIdentifierRace();
+      }
+      for (let i = 0; this.writer === undefined && i < strong.length; i += CHUNK) {
+        const part = strong.slice(i, i + CHUNK);
+        const inserted = await trx
+          .insertInto('person_identifiers')
+          .values(part)
+          .onConflict((oc) => oc.columns(['workspace_id', 'kind', 'value']).doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== part.length) throw new StrongIdentifierRace();
       }
     }
     const weak = [...this.pendingWeak.values()];
@@ -74,7 +119,13 @@ export class IdentifierIndex {
     }
   }
 
-  constructor(readonly workspaceId: string) {}
+  constructor(
+    readonly workspaceId: string,
+    /** Batch the inserts of new strong identifiers (see pendingStrong). */
+    readonly deferStrong = false,
+    /** Writes new rows with the backend's fastest statements (inside the caller's transaction). */
+    private readonly writer?: RowWriter,
+  ) {}
 
   /** Reads every identifier not yet known (present or absent) from the database. */
   async load(trx: Kysely<Database>, ids: readonly Identifier[]): Promise<void> {

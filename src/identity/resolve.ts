@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { newId } from '../ids/ids.js';
+import type { RowWriter } from '../storage/row-writer.js';
 import type { Database } from '../storage/schema.js';
-import { IdentifierIndex, type KnownRow } from './identifier-index.js';
+import { IdentifierIndex, type KnownRow, StrongIdentifierRace } from './identifier-index.js';
 import { ACCOUNT_KINDS, type Identifier, WEAK_MATCH_ORDER, WEAK_MATCH_WINDOW_MS } from './identifiers.js';
 import { emailsConflict, emailsOf, findRoot, mergePeople } from './merge.js';
 
@@ -197,7 +198,21 @@ async function resolveOne(
     }
     added.set(`${id.kind}\u0000${id.value}`, id);
   }
-  if (added.size > 0) {
+  if (added.size > 0 && index.deferStrong) {
+    for (const id of added.values()) {
+      index.addStrong({
+        workspace_id: workspaceId,
+        kind: id.kind,
+        value: id.value,
+        person_id: primary,
+        strength: 'strong',
+        source: input.source,
+        first_seen_at: input.occurredAt,
+        last_seen_at: input.occurredAt,
+      });
+      index.set(id, primary, input.occurredAt);
+    }
+  } else if (added.size > 0) {
     const owner = primary;
     const inserted = await trx
       .insertInto('person_identifiers')
@@ -253,10 +268,35 @@ async function resolveOne(
 export async function resolvePeople(
   trx: Kysely<Database>,
   inputs: readonly ResolveInput[],
+  writer?: RowWriter,
+): Promise<Array<string | null>> {
+  // First with every new strong identifier inserted in one statement; if a concurrent transaction
+  // stored one of them first, undo the batch's writes and resolve again one insert per event, which
+  // sees the winner and folds into it.
+  await sql`savepoint tp_resolve_people`.execute(trx);
+  try {
+    const out = await resolveBatch(trx, inputs, true, writer);
+    await sql`release savepoint tp_resolve_people`.execute(trx);
+    return out;
+  } catch (error) {
+    if (!(error instanceof StrongIdentifierRace)) throw error;
+    await sql`rollback to savepoint tp_resolve_people`.execute(trx);
+    await sql`release savepoint tp_resolve_people`.execute(trx);
+    return resolveBatch(trx, inputs, false, writer);
+  }
+}
+
+async function resolveBatch(
+  trx: Kysely<Database>,
+  inputs: readonly ResolveInput[],
+  deferStrong: boolean,
+  writer: RowWriter | undefined,
 ): Promise<Array<string | null>> {
   const indexes = new Map<string, IdentifierIndex>();
   for (const input of inputs) {
-    if (!indexes.has(input.workspaceId)) indexes.set(input.workspaceId, new IdentifierIndex(input.workspaceId));
+    if (!indexes.has(input.workspaceId)) {
+      indexes.set(input.workspaceId, new IdentifierIndex(input.workspaceId, deferStrong, writer));
+    }
   }
   for (const [workspaceId, index] of indexes) {
     await index.load(

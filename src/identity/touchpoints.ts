@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { classifyChannel } from '../attribution/channels.js';
 import type { ClickIds, StoredEvent, Utm } from '../events/stored-event.js';
 import { newId } from '../ids/ids.js';
+import type { RowWriter } from '../storage/row-writer.js';
 import type { Database } from '../storage/schema.js';
 import type { TouchpointTable } from '../storage/tables/core.js';
 
@@ -222,6 +223,7 @@ export async function recordEventTouchpoints(
   trx: Kysely<Database>,
   events: readonly StoredEvent[],
   now: number,
+  writer?: RowWriter,
 ): Promise<void> {
   const byWorkspace = new Map<string, Array<{ input: TouchInput; row: TouchpointTable }>>();
   for (const event of events) {
@@ -232,13 +234,14 @@ export async function recordEventTouchpoints(
     if (list === undefined) byWorkspace.set(input.workspaceId, [{ input, row }]);
     else list.push({ input, row });
   }
-  for (const [workspaceId, touches] of byWorkspace) await recordWorkspaceTouches(trx, workspaceId, touches);
+  for (const [workspaceId, touches] of byWorkspace) await recordWorkspaceTouches(trx, workspaceId, touches, writer);
 }
 
 async function recordWorkspaceTouches(
   trx: Kysely<Database>,
   workspaceId: string,
   touches: Array<{ input: TouchInput; row: TouchpointTable }>,
+  writer: RowWriter | undefined,
 ): Promise<void> {
   const clickIds = new Set<string>();
   const clickTypes = new Set<string>();
@@ -333,6 +336,10 @@ async function recordWorkspaceTouches(
       .execute();
   }
   const rows = [...pending];
+  if (writer !== undefined) {
+    await writer.insert(trx as Transaction<Database>, 'touchpoints', rows);
+    return;
+  }
   for (let i = 0; i < rows.length; i += BATCH_ROWS) {
     await trx
       .insertInto('touchpoints')

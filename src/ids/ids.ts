@@ -25,7 +25,8 @@ export type IdPrefix =
   | 'spd'
   | 'obx'
   | 'mrg'
-  | 'log';
+  | 'log'
+  | 'inb';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

@@ -95,11 +95,21 @@ function isRejected(item: IngestItem): item is RejectedInput {
  * each event with its person, hooks (touchpoints, outbox) and events-log row in one group-committed
  * transaction. Resolves only after the commit, so an acknowledged event is durable and visible.
  */
+export interface AcceptMeta {
+  requestId: string;
+  /**
+   * The caller only needs each item's outcome (id, accepted or duplicate), not its person or rows:
+   * under load the request may be acknowledged once its keys are claimed and it is in the durable
+   * inbox, and processed moments later (see commit.ts). HTTP ingestion surfaces set it.
+   */
+  deferrable?: boolean;
+}
+
 export async function accept(
   ctx: AppContext,
   workspace: Workspace,
   inputs: IngestInput[],
-  meta: { requestId: string },
+  meta: AcceptMeta,
 ): Promise<AcceptOutcome[]> {
   return acceptItems(ctx, workspace, inputs, meta);
 }
@@ -108,7 +118,7 @@ export async function acceptItems(
   ctx: AppContext,
   workspace: Workspace,
   items: IngestItem[],
-  meta: { requestId: string },
+  meta: AcceptMeta,
 ): Promise<AcceptOutcome[]> {
   const now = ctx.clock.now();
   let customEvents = await cachedCustomEvents(ctx, workspace.id);
@@ -132,7 +142,7 @@ export async function acceptItems(
     customEvents = await cachedCustomEvents(ctx, workspace.id);
     commit = commit.map((c, i) => (unknown(c) ? prepare(items[i] as IngestItem) : c));
   }
-  return commitEvents(ctx, workspace.id, meta.requestId, now, commit);
+  return commitEvents(ctx, workspace.id, meta.requestId, now, commit, { deferrable: meta.deferrable === true });
 }
 
 function str(value: string | undefined): string | undefined {

@@ -175,7 +175,10 @@ export async function collectBeacon(
   if (!originAllowed(meta.origin, workspace.allowedDomains)) {
     throw new AppError('forbidden', `${meta.origin} is not one of this workspace's pixel domains`, 'origin');
   }
-  const outcomes = await accept(ctx, workspace, beaconInputs(beacon, meta), { requestId: meta.requestId });
+  const outcomes = await accept(ctx, workspace, beaconInputs(beacon, meta), {
+    requestId: meta.requestId,
+    deferrable: true,
+  });
   const rejected = outcomes.find((o) => o.status === 'rejected');
   if (rejected !== undefined && rejected.status === 'rejected') {
     return { status: 'rejected', workspace, error: rejected.error };

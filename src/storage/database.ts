@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { StorageConfig } from '../config/config.js';
+import { attachSqliteRowWriter } from './row-writer.js';
 import type { Database } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
 
@@ -74,6 +75,7 @@ export function openSqlite(dataDir: string, sync: 'normal' | 'full' = 'normal'):
   raw.pragma('busy_timeout = 10000');
   raw.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  attachSqliteRowWriter(db, raw);
   return {
     db,
     dialect: 'sqlite',

@@ -59,6 +59,11 @@ export class WriteQueue {
     return this.pending.length;
   }
 
+  /** A transaction is running or jobs are waiting. */
+  get busy(): boolean {
+    return this.running > 0 || this.pending.length > 0;
+  }
+
   private pump(): void {
     while (this.running < this.options.concurrency && this.pending.length > 0) {
       // Waiting one macrotask lets the requests that arrived in the same I/O turn join this batch.

@@ -59,6 +59,10 @@ export function serveCommand(cmdEnv: CommandEnv): Command {
     .option('--require-https', 'reject API calls that did not arrive over HTTPS')
     .option('--body-limit <bytes>', 'largest request body accepted (default 512000)')
     .option('--rate-limit <perMinute>', 'ingestion requests per minute per workspace (0: unlimited)')
+    .option(
+      '--ingest-max-backlog <events>',
+      'acknowledged events waiting for processing past which ingestion waits (backpressure)',
+    )
     .option('--public-url <url>', 'the URL browsers reach this server at (for the pixel snippet)')
     .option('--secret-key <key>', 'key that encrypts destination credentials at rest')
     .action(async (_opts, command: Command) => {

@@ -21,6 +21,31 @@ export interface EventLogTable {
   received_at: number;
 }
 
+/** A caller-supplied dedup key and the event it was first acknowledged as. */
+export interface IngestKeyTable {
+  workspace_id: string;
+  dedup_key: string;
+  event_id: string;
+}
+
+/** An acknowledged request whose events are not processed yet (src/ingest/inbox.ts). */
+export interface IngestInboxTable {
+  workspace_id: string;
+  /** `inb_…`, time-sortable: processing order. */
+  inbox_id: string;
+  request_id: string;
+  received_at: number;
+  /** How many events the body holds (for the backlog gauge). */
+  events: number;
+  /** JSON: the prepared items and their acknowledged outcomes. */
+  body: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+}
+
 export interface IngestTables {
   events_log: EventLogTable;
+  ingest_keys: IngestKeyTable;
+  ingest_inbox: IngestInboxTable;
 }

@@ -70,6 +70,7 @@ export async function conversionRoutes(app: FastifyInstance, ctx: AppContext): P
       const workspace = await workspaceOf(ctx, principal.workspaceId);
       const [outcome] = await acceptItems(ctx, workspace, [fromConversion(request.body as ConversionEvent)], {
         requestId: request.id,
+        deferrable: true,
       });
       const { status, body } = singleOutcome(outcome, request.id);
       return reply.status(status).send(body);
@@ -93,7 +94,10 @@ export async function conversionRoutes(app: FastifyInstance, ctx: AppContext): P
       if (principal === undefined) throw new Error('gate did not authenticate');
       const workspace = await workspaceOf(ctx, principal.workspaceId);
       const body = request.body as DubLead;
-      const [outcome] = await acceptItems(ctx, workspace, [fromDubLead(body)], { requestId: request.id });
+      const [outcome] = await acceptItems(ctx, workspace, [fromDubLead(body)], {
+        requestId: request.id,
+        deferrable: true,
+      });
       const { body: result } = singleOutcome(outcome, request.id);
       return {
         click: { id: body.clickId },
@@ -129,6 +133,7 @@ export async function conversionRoutes(app: FastifyInstance, ctx: AppContext): P
       const body = request.body as DubSale;
       const [outcome] = await acceptItems(ctx, workspace, [fromDubSale(body, workspace.currency)], {
         requestId: request.id,
+        deferrable: true,
       });
       const { body: result } = singleOutcome(outcome, request.id);
       const stored = await getEvent(ctx, workspace.id, result.id);

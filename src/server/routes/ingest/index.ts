@@ -110,6 +110,7 @@ export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promi
         const workspace = await workspaceOf(ctx, principal.workspaceId);
         const [outcome] = await acceptItems(ctx, workspace, [fromCometly(request.body as CometlyEvent)], {
           requestId: request.id,
+          deferrable: true,
         });
         const { status, body } = singleOutcome(outcome, request.id);
         return reply.status(status).send(body);
@@ -135,6 +136,7 @@ export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promi
       const workspace = await workspaceOf(ctx, principal.workspaceId);
       const [outcome] = await acceptItems(ctx, workspace, [fromCapture(request.body as CaptureEvent)], {
         requestId: request.id,
+        deferrable: true,
       });
       const { status, body } = singleOutcome(outcome, request.id);
       return reply.status(status).send(body);
@@ -159,7 +161,7 @@ export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promi
       const workspace = await workspaceOf(ctx, principal.workspaceId);
       const { batch } = request.body as { batch: CaptureEvent[] };
       const items = batch.map((item) => oversizedItem(item, 'capture', item.event, request) ?? fromCapture(item));
-      const outcomes = await acceptItems(ctx, workspace, items, { requestId: request.id });
+      const outcomes = await acceptItems(ctx, workspace, items, { requestId: request.id, deferrable: true });
       return batchResult(request.id, outcomes);
     },
   );

@@ -73,6 +73,7 @@ export async function segmentRoutes(app: FastifyInstance, ctx: AppContext): Prom
         const workspace = await workspaceOf(ctx, principal.workspaceId);
         const [outcome] = await acceptItems(ctx, workspace, [fromSegment(type, request.body as SegmentMessage)], {
           requestId: request.id,
+          deferrable: true,
         });
         if (outcome === undefined) throw new Error('accept returned no outcome');
         switch (outcome.status) {
@@ -121,7 +122,7 @@ export async function segmentRoutes(app: FastifyInstance, ctx: AppContext): Prom
           }
           return oversizedItem(message, 'segment', message.event, request) ?? fromSegment(type, message, body.context);
         });
-        const outcomes = await acceptItems(ctx, workspace, items, { requestId: request.id });
+        const outcomes = await acceptItems(ctx, workspace, items, { requestId: request.id, deferrable: true });
         return { success: true, ...batchResult(request.id, outcomes) };
       },
     );

@@ -1,0 +1,103 @@
+import type { Transaction } from 'kysely';
+import type { AppError } from '../errors/codes.js';
+import type { StoredEvent } from '../events/stored-event.js';
+import type { RowWriter } from '../storage/row-writer.js';
+import type { Database } from '../storage/schema.js';
+
+/** One item of a request on its way to storage (`raw`: the payload as received, for the events log). */
+export type CommitItem =
+  | { kind: 'event'; event: StoredEvent; surface: string; raw: unknown }
+  | { kind: 'rejected'; error: AppError; surface: string; name: string | undefined; raw: unknown };
+
+export type CommitOutcome =
+  | { status: 'accepted'; id: string }
+  | { status: 'duplicate'; id: string }
+  | { status: 'rejected'; error: AppError };
+
+/** An item with the outcome its request is (or was) acknowledged with. */
+export interface ClaimedItem {
+  item: CommitItem;
+  outcome: CommitOutcome;
+}
+
+const CHUNK = 300;
+
+/**
+ * Decides every item's outcome by claiming caller-supplied dedup keys in `ingest_keys` (one multi-row
+ * insert per workspace): a key claimed earlier, by any request or process, makes the item a duplicate
+ * of the event it was claimed for. A key repeated within the calls is a duplicate of its first
+ * occurrence. Keys the pipeline generated (the event's own id) cannot collide and are not claimed.
+ * Runs inside the acknowledging transaction, so a claim exists exactly when its event was acknowledged.
+ */
+export async function claimKeys(
+  trx: Transaction<Database>,
+  writer: RowWriter,
+  calls: ReadonlyArray<{ items: readonly CommitItem[] }>,
+): Promise<ClaimedItem[][]> {
+  const out: ClaimedItem[][] = calls.map((call) => new Array<ClaimedItem>(call.items.length));
+  type EventItem = Extract<CommitItem, { kind: 'event' }>;
+  const byWorkspace = new Map<string, Array<{ item: EventItem; slot: ClaimedItem[]; at: number }>>();
+  for (const [c, call] of calls.entries()) {
+    const slot = out[c] as ClaimedItem[];
+    for (const [i, item] of call.items.entries()) {
+      if (item.kind === 'rejected') {
+        slot[i] = { item, outcome: { status: 'rejected', error: item.error } };
+      } else if (item.event.dedupKey === item.event.id) {
+        slot[i] = { item, outcome: { status: 'accepted', id: item.event.id } };
+      } else {
+        let list = byWorkspace.get(item.event.workspaceId);
+        if (list === undefined) {
+          list = [];
+          byWorkspace.set(item.event.workspaceId, list);
+        }
+        list.push({ item, slot, at: i });
+      }
+    }
+  }
+  for (const [workspaceId, entries] of byWorkspace) {
+    const first = new Map<string, string>();
+    for (const { item } of entries) {
+      if (!first.has(item.event.dedupKey)) first.set(item.event.dedupKey, item.event.id);
+    }
+    const owner = await claim(trx, writer, workspaceId, first);
+    for (const { item, slot, at } of entries) {
+      const id = owner.get(item.event.dedupKey) ?? item.event.id;
+      slot[at] = { item, outcome: id === item.event.id ? { status: 'accepted', id } : { status: 'duplicate', id } };
+    }
+  }
+  return out;
+}
+
+/** Claims `keys` (key -> the event id that would own it); returns each key's owner after the claim. */
+async function claim(
+  trx: Transaction<Database>,
+  writer: RowWriter,
+  workspaceId: string,
+  keys: Map<string, string>,
+): Promise<Map<string, string>> {
+  const owner = new Map<string, string>();
+  const entries = [...keys];
+  const won = await writer.insertNew(
+    trx,
+    'ingest_keys',
+    ['workspace_id', 'dedup_key'],
+    entries.map(([dedup_key, event_id]) => ({ workspace_id: workspaceId, dedup_key, event_id })),
+  );
+  const lost: string[] = [];
+  for (const [i, [key, id]] of entries.entries()) {
+    if (won[i] === true) owner.set(key, id);
+    else lost.push(key);
+  }
+  for (let i = 0; i < lost.length; i += CHUNK) {
+    const rows = await trx
+      .selectFrom('ingest_keys')
+      .select(['dedup_key', 'event_id'])
+      .where('workspace_id', '=', workspaceId)
+      .where('dedup_key', 'in', lost.slice(i, i + CHUNK))
+      .execute();
+    for (const row of rows) owner.set(row.dedup_key, row.event_id);
+  }
+  // Unreachable unless the key was deleted in between: fail the job so it is retried.
+  for (const key of lost) if (!owner.has(key)) throw new Error(`dedup key vanished during its claim (${workspaceId})`);
+  return owner;
+}

@@ -1,0 +1,42 @@
+import type { Transaction } from 'kysely';
+import type { StoredEvent } from '../events/stored-event.js';
+import { newId } from '../ids/ids.js';
+import type { RowWriter } from '../storage/row-writer.js';
+import type { Database } from '../storage/schema.js';
+import type { IngestInboxTable } from '../storage/tables/ingest.js';
+
+/** What an inbox row holds: the request's accepted events, prepared (normalized, named, with ids). */
+interface InboxBody {
+  events: StoredEvent[];
+}
+
+/** One inbox row per request that has accepted events, written in the acknowledging transaction. */
+export async function writeToInbox(
+  trx: Transaction<Database>,
+  writer: RowWriter,
+  requests: ReadonlyArray<{ workspaceId: string; requestId: string; receivedAt: number; events: StoredEvent[] }>,
+  now: number,
+): Promise<void> {
+  const rows: IngestInboxTable[] = [];
+  for (const request of requests) {
+    if (request.events.length === 0) continue;
+    const body: InboxBody = { events: request.events };
+    rows.push({
+      workspace_id: request.workspaceId,
+      inbox_id: newId('inb', request.receivedAt),
+      request_id: request.requestId,
+      received_at: request.receivedAt,
+      events: request.events.length,
+      body: JSON.stringify(body),
+      attempts: 0,
+      next_attempt_at: now,
+      last_error: null,
+    });
+  }
+  await writer.insert(trx, 'ingest_inbox', rows);
+}
+
+/** The events an inbox row holds. */
+export function inboxEvents(row: Pick<IngestInboxTable, 'body'>): StoredEvent[] {
+  return (JSON.parse(row.body) as InboxBody).events;
+}

@@ -1,0 +1,273 @@
+import type { Transaction } from 'kysely';
+import { Counter, Gauge } from 'prom-client';
+import type { AppContext } from '../context/context.js';
+import type { Database } from '../storage/schema.js';
+import { inboxEvents } from './inbox-rows.js';
+import { persistEvents } from './persist.js';
+
+/** Events one processing transaction takes at most (keeps each commit, and the acks behind it, short). */
+const EVENTS_PER_PASS = 500;
+/** Rows read per pass before counting their events. */
+const ROWS_PER_PASS = 64;
+/** How often a process looks for rows it did not write (another process's, or left by a crash). */
+const POLL_MS = 1000;
+/**
+ * While requests are arriving, the processor takes about this share of the database thread and
+ * acknowledgements get the rest: a burst is acknowledged at gateway speed and processed as it
+ * eases. Past the backlog limit acknowledgements wait instead, and the processor runs flat out.
+ */
+const SHARE_UNDER_LOAD = 0.2;
+/** Requests acknowledged within this long mean "requests are arriving". */
+const HOT_MS = 100;
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 5 * 60_000;
+
+export interface InboxOptions {
+  /** Acknowledged-but-unprocessed events past which new requests wait (backpressure). */
+  maxBacklog: number;
+}
+
+/**
+ * The processor side of the ingest inbox: takes acknowledged requests in arrival order and writes
+ * what they mean (people, events, touchpoints, outbox, events log) with the same code as the inline
+ * path, deleting each inbox row in the transaction that processed it, so a request is processed
+ * exactly once whatever crashes. Several processes may share the inbox: on PostgreSQL each pass
+ * locks its rows with SKIP LOCKED. A row that fails alone is kept and retried with backoff (never
+ * dropped: it was acknowledged).
+ */
+export class IngestInbox {
+  /** True once a server started the processor: only then may ingest defer work to it. */
+  enabled = false;
+  /** Events this process put in the inbox and has not seen processed (drives deferral and backpressure). */
+  backlog = 0;
+  private draining: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private waiters: Array<() => void> = [];
+
+  /** Accepted events committed inline and through the inbox since start (metrics, benchmark). */
+  readonly committed = { inline: 0, deferred: 0 };
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly options: InboxOptions = { maxBacklog: 500_000 },
+  ) {
+    const inbox = this;
+    new Gauge({
+      name: 'touchpoint_ingest_inbox_backlog_events',
+      help: 'Acknowledged events waiting in the ingest inbox (this process)',
+      registers: [ctx.metrics.registry],
+      collect() {
+        this.set(inbox.backlog);
+      },
+    });
+    new Counter({
+      name: 'touchpoint_ingest_events_committed_total',
+      help: 'Accepted events committed, inline or through the ingest inbox',
+      labelNames: ['path'],
+      registers: [ctx.metrics.registry],
+      collect() {
+        this.reset();
+        this.inc({ path: 'inline' }, inbox.committed.inline);
+        this.inc({ path: 'deferred' }, inbox.committed.deferred);
+      },
+    });
+  }
+
+  start(): void {
+    if (this.enabled) return;
+    this.enabled = true;
+    this.timer = setInterval(() => this.kick(), POLL_MS);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Stops deferring new work and processes everything due (what a graceful shutdown waits for). */
+  async stop(): Promise<void> {
+    this.enabled = false;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  private lastAck = 0;
+
+  /** Called after an acknowledging commit put `events` in the inbox. */
+  added(events: number): void {
+    this.backlog += events;
+    this.lastAck = performance.now();
+    this.kick();
+  }
+
+  /** Under load, wait so that a pass of `passMs` is about SHARE_UNDER_LOAD of the time. */
+  private async yieldToAcks(passMs: number): Promise<void> {
+    const hot = () => this.waiters.length === 0 && performance.now() - this.lastAck < HOT_MS;
+    if (!this.enabled || !hot()) return;
+    const until = performance.now() + (passMs * (1 - SHARE_UNDER_LOAD)) / SHARE_UNDER_LOAD;
+    while (this.enabled && hot() && performance.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(20, until - performance.now())));
+    }
+  }
+
+  /** Resolves when the backlog is under the limit (at once, normally). */
+  belowLimit(): Promise<void> {
+    if (this.backlog < this.options.maxBacklog) return Promise.resolve();
+    this.kick();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Resolves when no due row is left (rows waiting for a retry excepted). */
+  async flush(): Promise<void> {
+    // A pass already running may have looked before the latest commit; rows added since re-kick it.
+    if (this.draining === undefined) this.kick();
+    while (this.draining !== undefined) await this.draining;
+  }
+
+  kick(): void {
+    if (this.draining !== undefined) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      let pass: { rows: number; events: number };
+      const started = performance.now();
+      try {
+        pass = await this.ctx.writes.enqueue((trx) => processDue(trx, this.ctx));
+      } catch (error) {
+        this.ctx.log.warn({ err: error }, 'ingest inbox pass failed; processing its rows one by one');
+        pass = await this.isolateFailures();
+      }
+      this.settle(pass.events);
+      if (pass.rows === 0) {
+        // Whatever this process counted is processed (or parked for a retry), by us or another process.
+        this.settle(this.backlog);
+        return;
+      }
+      await this.yieldToAcks(performance.now() - started);
+    }
+  }
+
+  private settle(events: number): void {
+    this.backlog = Math.max(0, this.backlog - events);
+    if (this.backlog < this.options.maxBacklog && this.waiters.length > 0) {
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  /** A pass failed: process due rows one transaction each; a row that fails alone is parked for a retry. */
+  private async isolateFailures(): Promise<{ rows: number; events: number }> {
+    const now = this.ctx.clock.now();
+    const due = await this.ctx.storage.db
+      .selectFrom('ingest_inbox')
+      .select(['workspace_id', 'inbox_id', 'events', 'attempts'])
+      .where('next_attempt_at', '<=', now)
+      .orderBy('next_attempt_at')
+      .orderBy('inbox_id')
+      .limit(ROWS_PER_PASS)
+      .execute();
+    let events = 0;
+    for (const row of due) {
+      try {
+        await this.ctx.writes.enqueue((trx) => processDue(trx, this.ctx, row));
+      } catch (error) {
+        const attempts = Number(row.attempts) + 1;
+        const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(attempts, 20));
+        this.ctx.log.error({ err: error, inboxId: row.inbox_id, attempts }, 'ingest inbox row failed; will retry');
+        await this.ctx.storage.db
+          .updateTable('ingest_inbox')
+          .set({ attempts, next_attempt_at: now + delay, last_error: String(error).slice(0, 2000) })
+          .where('workspace_id', '=', row.workspace_id)
+          .where('inbox_id', '=', row.inbox_id)
+          .execute();
+      }
+      events += Number(row.events);
+    }
+    return { rows: due.length, events };
+  }
+}
+
+/**
+ * One processing pass: the oldest due rows (or just `only`), up to EVENTS_PER_PASS events, persisted
+ * and deleted in the caller's transaction.
+ */
+async function processDue(
+  trx: Transaction<Database>,
+  ctx: AppContext,
+  only?: { workspace_id: string; inbox_id: string },
+): Promise<{ rows: number; events: number }> {
+  let query = trx
+    .selectFrom('ingest_inbox')
+    .select(['workspace_id', 'inbox_id', 'events', 'body'])
+    .where('next_attempt_at', '<=', ctx.clock.now())
+    .orderBy('next_attempt_at')
+    .orderBy('inbox_id')
+    .limit(only === undefined ? ROWS_PER_PASS : 1);
+  if (only !== undefined) {
+    query = query.where('workspace_id', '=', only.workspace_id).where('inbox_id', '=', only.inbox_id);
+  }
+  if (ctx.storage.capabilities.skipLocked) query = query.forUpdate().skipLocked();
+  const found = await query.execute();
+  const rows: typeof found = [];
+  let events = 0;
+  for (const row of found) {
+    if (rows.length > 0 && events + Number(row.events) > EVENTS_PER_PASS) break;
+    rows.push(row);
+    events += Number(row.events);
+  }
+  if (rows.length === 0) return { rows: 0, events: 0 };
+  await persistEvents(trx, ctx, rows.flatMap(inboxEvents));
+  const byWorkspace = new Map<string, string[]>();
+  for (const row of rows)
+    byWorkspace.set(row.workspace_id, [...(byWorkspace.get(row.workspace_id) ?? []), row.inbox_id]);
+  for (const [workspaceId, ids] of byWorkspace) {
+    await trx.deleteFrom('ingest_inbox').where('workspace_id', '=', workspaceId).where('inbox_id', 'in', ids).execute();
+  }
+  return { rows: rows.length, events };
+}
+
+const INBOXES = new WeakMap<AppContext, IngestInbox>();
+
+/** The context's inbox (created on first use; deferral is off until a server starts it). */
+export function inboxOf(ctx: AppContext): IngestInbox {
+  let inbox = INBOXES.get(ctx);
+  if (inbox === undefined) {
+    inbox = new IngestInbox(ctx, { maxBacklog: ctx.config.server.ingestMaxBacklog });
+    INBOXES.set(ctx, inbox);
+  }
+  return inbox;
+}
+
+/**
+ * Read-your-writes for reads served by this process: waits (at most `maxWaitMs`) until the events it
+ * acknowledged so far are processed. Free when nothing is waiting.
+ */
+export async function readBarrier(ctx: AppContext, maxWaitMs = 2000): Promise<void> {
+  const inbox = INBOXES.get(ctx);
+  if (inbox === undefined || inbox.backlog === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    inbox.flush(),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, maxWaitMs);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+/** Waits until this process's acknowledged events are processed (tests, shutdown, read-your-writes). */
+export async function settleInbox(ctx: AppContext): Promise<void> {
+  const inbox = INBOXES.get(ctx);
+  if (inbox !== undefined) await inbox.flush();
+}

@@ -1,0 +1,117 @@
+import type { Transaction } from 'kysely';
+import type { AppContext } from '../context/context.js';
+import { type StoredEvent, toEventRow } from '../events/stored-event.js';
+import { newId } from '../ids/ids.js';
+import { rowWriterOf } from '../storage/row-writer.js';
+import type { Database } from '../storage/schema.js';
+import type { EventLogTable } from '../storage/tables/ingest.js';
+import type { ClaimedItem, CommitItem, CommitOutcome } from './dedup-keys.js';
+import { EVENT_HOOKS } from './event-hooks.js';
+import { redactedJson, stripNul } from './redact.js';
+
+/** What the events log needs of the request an item came with. */
+export interface LoggedCall {
+  workspaceId: string;
+  requestId: string;
+  receivedAt: number;
+  items: CommitItem[];
+}
+
+/** The events the claims accepted, in arrival order (what identity, event rows and hooks are for). */
+export function acceptedEvents(claimed: readonly ClaimedItem[]): StoredEvent[] {
+  const out: StoredEvent[] = [];
+  for (const { item, outcome } of claimed) {
+    if (item.kind === 'event' && outcome.status === 'accepted') out.push(item.event);
+  }
+  return out;
+}
+
+/**
+ * Writes accepted events in one transaction: the person of each (one identifier lookup per batch),
+ * its row, and the hooks' rows (touchpoints, outbox). Outcomes were decided by the key claims; nothing
+ * here can turn an acknowledged event into a duplicate.
+ */
+export async function persistEvents(
+  trx: Transaction<Database>,
+  ctx: AppContext,
+  events: readonly StoredEvent[],
+): Promise<void> {
+  const byWorkspace = new Map<string, StoredEvent[]>();
+  for (const event of events) {
+    let list = byWorkspace.get(event.workspaceId);
+    if (list === undefined) {
+      list = [];
+      byWorkspace.set(event.workspaceId, list);
+    }
+    list.push(event);
+  }
+  for (const [workspaceId, fresh] of byWorkspace) {
+    if (EVENT_HOOKS.resolvePeople !== undefined) {
+      // One identifier lookup for the whole batch instead of several queries per event.
+      const ids = await EVENT_HOOKS.resolvePeople(trx, ctx, fresh);
+      for (const [i, event] of fresh.entries()) event.personId = ids[i] ?? null;
+    } else if (EVENT_HOOKS.resolvePerson !== undefined) {
+      for (const event of fresh) event.personId = await EVENT_HOOKS.resolvePerson(trx, ctx, event);
+    }
+    const inserted = await rowWriterOf(ctx.storage.db).insertNew(
+      trx,
+      'events',
+      ['workspace_id', 'dedup_key'],
+      fresh.map(toEventRow),
+    );
+    // The claim made each key ours; a conflict here means the claim table and the events disagree.
+    if (inserted.includes(false)) throw new Error(`event rows conflict with claimed keys (${workspaceId})`);
+    for (const event of fresh) for (const hook of EVENT_HOOKS.afterInsert) await hook(trx, ctx, event);
+    for (const hook of EVENT_HOOKS.afterInsertBatch ?? []) await hook(trx, ctx, fresh);
+  }
+}
+
+/** One events-log row per item of every call, written with the acknowledgement. */
+export async function writeLogRows(
+  trx: Transaction<Database>,
+  ctx: AppContext,
+  calls: readonly LoggedCall[],
+  claimed: readonly ClaimedItem[][],
+): Promise<void> {
+  const logRows: EventLogTable[] = [];
+  for (const [c, call] of calls.entries()) {
+    for (const { item, outcome } of claimed[c] ?? []) logRows.push(logRow(call, item, outcome));
+  }
+  await rowWriterOf(ctx.storage.db).insert(trx, 'events_log', logRows);
+}
+
+function logRow(call: LoggedCall, item: CommitItem, outcome: CommitOutcome): EventLogTable {
+  const name = item.kind === 'event' ? item.event.originalName : (item.name ?? null);
+  const base = {
+    workspace_id: call.workspaceId,
+    log_id: newId('log', call.receivedAt),
+    request_id: call.requestId,
+    surface: item.surface,
+    event_name: name === null ? null : stripNul(name).slice(0, 256),
+    payload: redactedJson(item.raw),
+    received_at: call.receivedAt,
+  };
+  switch (outcome.status) {
+    case 'accepted':
+    case 'duplicate':
+      return {
+        ...base,
+        status: outcome.status,
+        http_status: outcome.status === 'accepted' ? 202 : 200,
+        event_id: outcome.id,
+        error_code: null,
+        error_message: null,
+        error_field: null,
+      };
+    case 'rejected':
+      return {
+        ...base,
+        status: 'rejected',
+        http_status: outcome.error.status,
+        event_id: null,
+        error_code: outcome.error.code,
+        error_message: stripNul(outcome.error.message),
+        error_field: outcome.error.field === undefined ? null : stripNul(outcome.error.field),
+      };
+  }
+}
