@@ -11,8 +11,6 @@ import { enabledDestinations, type LoadedDestination } from './destinations.js';
 import { deliveryState, wakeWorkers } from './state.js';
 
 const POLICY_CACHE_MS = 2000;
-/** Rows per multi-row insert (16 columns: well under both backends' parameter limits). */
-const BATCH_ROWS = 500;
 
 async function cachedPolicy(ctx: AppContext, db: Kysely<Database>, workspaceId: string): Promise<RoutingPolicy> {
   const cache = deliveryState(ctx.storage).policies;
