@@ -180,7 +180,7 @@ async function single(child: Child, headers: Record<string, string>, collect: bo
     errors: result.errors + result.timeouts,
     peakRssMb: Math.round(stats.peakRss / 1048576),
   };
-  return { figures, acked };
+  return { figures, acked, requests: result.requests.total };
 }
 
 async function batch(child: Child, token: string) {
@@ -291,7 +291,9 @@ async function verifyBatch(storage: Storage, workspaceId: string, accepted: numb
 
 async function main(): Promise<void> {
   const bare = await start('bare-server.ts');
+  await ask(bare, 'cpu');
   const bareRun = await single(bare, {}, false);
+  const bareCpu = await ask<Cpu>(bare, 'cpu');
   await stop(bare);
 
   const app = await start('app-server.ts', databaseUrl === undefined ? {} : { BENCH_DATABASE_URL: databaseUrl });
@@ -326,6 +328,7 @@ async function main(): Promise<void> {
       ratio: Math.round((appRun.figures.requestsPerSec / Math.max(bareRun.figures.requestsPerSec, 1)) * 100) / 100,
       processed: processed(appRun.acked.length, duration, singleSettle),
       serverCpuPerEvent: cpuPerEvent(appRun.acked.length, singleCpu, singleDrainCpu),
+      bareCpuPerEventUs: Math.round((bareCpu.ms * 1000) / Math.max(bareRun.requests, 1)),
       verified: singleCheck,
     },
     batch: {

@@ -40,14 +40,7 @@ process.send?.({
   workspaceId: workspace.id,
   dataDir: data ?? null,
 });
-let cpuMark = process.cpuUsage();
 process.on('message', async (message: { type?: string }) => {
-  if (message?.type === 'cpu') {
-    // CPU time this process used since the last ask: robust where wall-clock rates are not (a busy machine).
-    const used = process.cpuUsage(cpuMark);
-    cpuMark = process.cpuUsage();
-    process.send?.({ type: 'cpu', ms: Math.round((used.user + used.system) / 1000) });
-  }
   if (message?.type === 'settle') {
     // Acknowledged events still in the ingest inbox: the time to process them is part of the figures.
     const inbox = inboxOf(ctx);

@@ -1,0 +1,62 @@
+/**
+ * Diagnostic: CPU cost of acknowledging single events through the ingest inbox, in process (no HTTP),
+ * with the processor held back. npx tsx bench/support/profile-ack.ts [events] [concurrency]
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/config.js';
+import { createContext } from '../../src/context/create-context.js';
+import { acceptItems, type IngestInput } from '../../src/ingest/accept.js';
+import { inboxOf } from '../../src/ingest/inbox.js';
+import { createWorkspace } from '../../src/workspaces/workspaces.js';
+
+const total = Number(process.argv[2] ?? 20000);
+const concurrency = Number(process.argv[3] ?? 50);
+const ctx = await createContext(parseConfig({ logLevel: 'silent', data: mkdtempSync(join(tmpdir(), 'tp-ack-')) }, {}));
+const workspace = await createWorkspace(ctx.storage.db, { name: 'Ack' });
+const inbox = inboxOf(ctx);
+inbox.enabled = true;
+// Hold the processor back: only the acknowledging side is measured.
+inbox.kick = () => {};
+inbox.backlog = 1;
+let n = 0;
+const input = (): IngestInput => {
+  n++;
+  return {
+    surface: 'cometly',
+    source: 'api',
+    name: 'lead_generated',
+    userData: {
+      email: `ack-${n}@example.com`,
+      ip: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+      userAgent:
+        'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.1 Safari/605.1.15',
+    },
+    clickIds: {},
+    context: {},
+    properties: {},
+    value: 34,
+    occurredAt: Math.floor(Date.now() / 1000),
+  };
+};
+const cpu = process.cpuUsage();
+const started = performance.now();
+for (let done = 0; done < total; done += concurrency) {
+  await Promise.all(
+    Array.from({ length: concurrency }, (_, i) =>
+      acceptItems(ctx, workspace, [input()], { requestId: `req_${done + i}`, deferrable: true }),
+    ),
+  );
+}
+const ms = performance.now() - started;
+const used = process.cpuUsage(cpu);
+console.log(
+  JSON.stringify({
+    events: n,
+    eventsPerSec: Math.round((n / ms) * 1000),
+    cpuUsPerEvent: Math.round((used.user + used.system) / n),
+    deferred: inbox.committed.deferred,
+  }),
+);
+process.exit(0);
