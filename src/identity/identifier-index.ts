@@ -105,6 +105,17 @@ export class IdentifierIndex {
     const weak = [...this.pendingWeak.values()];
     if (weak.length === 0) return;
     this.pendingWeak = new Map();
+    if (this.writer !== undefined) {
+      const conflict = ['workspace_id', 'kind', 'value'];
+      await this.writer.upsert(
+        trx as Transaction<Database>,
+        'person_identifiers',
+        conflict,
+        ['person_id', 'last_seen_at'],
+        weak,
+      );
+      return;
+    }
     for (let i = 0; i < weak.length; i += CHUNK) {
       await trx
         .insertInto('person_identifiers')

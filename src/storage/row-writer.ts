@@ -1,5 +1,5 @@
 import type SqliteDatabase from 'better-sqlite3';
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
 type Table = keyof Database & string;
@@ -26,6 +26,14 @@ export interface RowWriter {
     conflict: readonly string[],
     rows: readonly Row<T>[],
   ): Promise<boolean[]>;
+  /** Inserts rows; where the `conflict` columns already exist, sets `update` columns to the new row's values. */
+  upsert<T extends Table>(
+    trx: Transaction<Database>,
+    table: T,
+    conflict: readonly string[],
+    update: readonly string[],
+    rows: readonly Row<T>[],
+  ): Promise<void>;
 }
 
 const CHUNK = 200;
@@ -33,25 +41,25 @@ const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 function sqliteWriter(raw: SqliteDatabase.Database): RowWriter {
   const statements = new Map<string, SqliteDatabase.Statement>();
-  const statement = (verb: string, table: string, columns: string[]) => {
-    const key = `${verb}\u0000${table}\u0000${columns.join(',')}`;
+  const statement = (verb: string, table: string, columns: string[], suffix: string) => {
+    const key = `${verb}\u0000${table}\u0000${columns.join(',')}\u0000${suffix}`;
     let found = statements.get(key);
     if (found === undefined) {
       found = raw.prepare(
-        `${verb} into ${quote(table)} (${columns.map(quote).join(',')}) values (${columns.map(() => '?').join(',')})`,
+        `${verb} into ${quote(table)} (${columns.map(quote).join(',')}) values (${columns.map(() => '?').join(',')})${suffix}`,
       );
       statements.set(key, found);
     }
     return found;
   };
-  const run = (verb: string, table: string, rows: readonly object[]) => {
+  const run = (verb: string, table: string, rows: readonly object[], suffix = '') => {
     const out: boolean[] = [];
     if (rows.length === 0) return out;
     // Rows of one batch normally share a shape; a key missing from some rows is stored as null there.
     const seen = new Set<string>();
     for (const row of rows) for (const key in row) seen.add(key);
     const columns = [...seen];
-    const st = statement(verb, table, columns);
+    const st = statement(verb, table, columns, suffix);
     for (const row of rows) {
       const values = columns.map((c) => (row as Record<string, unknown>)[c] ?? null);
       out.push(st.run(values).changes > 0);
@@ -63,6 +71,10 @@ function sqliteWriter(raw: SqliteDatabase.Database): RowWriter {
       run('insert', table, rows);
     },
     insertNew: async (_trx, table, _conflict, rows) => run('insert or ignore', table, rows),
+    upsert: async (_trx, table, conflict, update, rows) => {
+      const set = update.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ');
+      run('insert', table, rows, ` on conflict (${conflict.map(quote).join(',')}) do update set ${set}`);
+    },
   };
 }
 
@@ -89,9 +101,25 @@ const postgresWriter: RowWriter = {
         .execute();
       const key = (row: Record<string, unknown>) => conflict.map((c) => String(row[c])).join('\u0000');
       const won = new Set(inserted.map(key));
-      for (const row of part) out.push(won.has(key(row)));
+      // As on SQLite: of rows repeating one key, only the first counts as inserted.
+      for (const row of part) out.push(won.delete(key(row)));
     }
     return out;
+  },
+  async upsert(trx, table, conflict, update, rows) {
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      // biome-ignore lint/suspicious/noExplicitAny: as above
+      await (trx as Kysely<any>)
+        .insertInto(table)
+        .values(rows.slice(i, i + CHUNK))
+        .onConflict((oc) =>
+          oc
+            .columns(conflict as string[])
+            // The excluded row's values (as Kysely's eb.ref('excluded.x') would write them).
+            .doUpdateSet(Object.fromEntries(update.map((c) => [c, sql.ref(`excluded.${c}`)])) as never),
+        )
+        .execute();
+    }
   },
 };
 

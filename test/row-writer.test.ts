@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { rowWriterOf } from '../src/storage/row-writer.js';
+import { BACKENDS, createTestContext, type TestContext } from './support/backends.js';
+
+describe.each(BACKENDS)('%s backend: row writer (hot-path inserts)', (backend) => {
+  let t: TestContext;
+  afterEach(async () => t?.close());
+
+  const key = (dedup_key: string, event_id: string) => ({ workspace_id: 'ws_rw', dedup_key, event_id });
+
+  it('inserts, reports which new rows went in, and upserts, inside the caller transaction', async () => {
+    t = await createTestContext(backend);
+    const db = t.ctx.storage.db;
+    const writer = rowWriterOf(db);
+    await db.transaction().execute(async (trx) => {
+      await writer.insert(trx, 'ingest_keys', [key('a', 'evt_1'), key('b', 'evt_2')]);
+      // Already there, new, and a key repeated within the call: only the first of a repeat goes in.
+      const inserted = await writer.insertNew(
+        trx,
+        'ingest_keys',
+        ['workspace_id', 'dedup_key'],
+        [key('a', 'evt_9'), key('c', 'evt_3'), key('c', 'evt_4')],
+      );
+      expect(inserted).toEqual([false, true, false]);
+      await writer.upsert(trx, 'ingest_keys', ['workspace_id', 'dedup_key'], ['event_id'], [key('b', 'evt_5')]);
+    });
+    const rows = await db.selectFrom('ingest_keys').select(['dedup_key', 'event_id']).orderBy('dedup_key').execute();
+    expect(rows).toEqual([
+      { dedup_key: 'a', event_id: 'evt_1' },
+      { dedup_key: 'b', event_id: 'evt_5' },
+      { dedup_key: 'c', event_id: 'evt_3' },
+    ]);
+  });
+
+  it('writes nothing when the transaction rolls back', async () => {
+    t = await createTestContext(backend);
+    const db = t.ctx.storage.db;
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await rowWriterOf(db).insert(trx, 'ingest_keys', [key('x', 'evt_1')]);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await db.selectFrom('ingest_keys').selectAll().execute()).toEqual([]);
+  });
+});
