@@ -1,6 +1,7 @@
 /**
- * Diagnostic: CPU cost of acknowledging single events through the ingest inbox, in process (no HTTP),
- * with the processor held back. npx tsx bench/support/profile-ack.ts [events] [concurrency]
+ * Diagnostic: cost of acknowledging single events through the ingest inbox, in process (no HTTP),
+ * with the processor held back; then the cost of processing them.
+ * npx tsx bench/support/profile-ack.ts [events] [concurrency]   (BENCH_DATABASE_URL for PostgreSQL)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../../src/config/config.js';
 import { createContext } from '../../src/context/create-context.js';
 import { acceptItems, type IngestInput } from '../../src/ingest/accept.js';
-import { inboxOf } from '../../src/ingest/inbox.js';
+import { inboxOf, settleInbox } from '../../src/ingest/inbox.js';
 import { createWorkspace } from '../../src/workspaces/workspaces.js';
 
 const total = Number(process.argv[2] ?? 20000);
@@ -17,7 +18,8 @@ const ctx = await createContext(parseConfig({ logLevel: 'silent', data: mkdtempS
 const workspace = await createWorkspace(ctx.storage.db, { name: 'Ack' });
 const inbox = inboxOf(ctx);
 inbox.enabled = true;
-// Hold the processor back: only the acknowledging side is measured.
+// Hold the processor back: the acknowledging side is measured first.
+const kick = inbox.kick.bind(inbox);
 inbox.kick = () => {};
 inbox.backlog = 1;
 let n = 0;
@@ -51,12 +53,22 @@ for (let done = 0; done < total; done += concurrency) {
 }
 const ms = performance.now() - started;
 const used = process.cpuUsage(cpu);
+const processCpu = process.cpuUsage();
+const processStarted = performance.now();
+inbox.kick = kick;
+inbox.enabled = false; // no yielding to acknowledgements: flat out
+await settleInbox(ctx);
+const processMs = performance.now() - processStarted;
+const processUsed = process.cpuUsage(processCpu);
 console.log(
   JSON.stringify({
     events: n,
-    eventsPerSec: Math.round((n / ms) * 1000),
-    cpuUsPerEvent: Math.round((used.user + used.system) / n),
     deferred: inbox.committed.deferred,
+    ack: { eventsPerSec: Math.round((n / ms) * 1000), cpuUsPerEvent: Math.round((used.user + used.system) / n) },
+    process: {
+      eventsPerSec: Math.round((n / processMs) * 1000),
+      cpuUsPerEvent: Math.round((processUsed.user + processUsed.system) / n),
+    },
   }),
 );
 process.exit(0);
