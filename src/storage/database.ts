@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { StorageConfig } from '../config/config.js';
+import { startCheckpointer } from './checkpointer.js';
 import { attachSqliteRowWriter } from './row-writer.js';
 import type { Database } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
@@ -74,6 +75,10 @@ export function openSqlite(dataDir: string, sync: 'normal' | 'full' = 'normal'):
   // The CLI may write while a server holds the same file: wait for the lock instead of failing.
   raw.pragma('busy_timeout = 10000');
   raw.pragma('foreign_keys = ON');
+  // Checkpoints run in a worker thread (see checkpointer.ts), not inside our commits.
+  raw.pragma('wal_autocheckpoint = 0');
+  raw.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  const checkpointer = startCheckpointer(file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   attachSqliteRowWriter(db, raw);
   return {
@@ -81,7 +86,11 @@ export function openSqlite(dataDir: string, sync: 'normal' | 'full' = 'normal'):
     dialect: 'sqlite',
     capabilities: { skipLocked: false, concurrentWriters: false },
     file,
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer.close();
+      // The last connection to close checkpoints the WAL into the database file.
+      await db.destroy();
+    },
   };
 }
 
