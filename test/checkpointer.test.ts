@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSqlite, type Storage } from '../src/storage/database.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
@@ -28,11 +29,7 @@ describe('sqlite backend: WAL checkpoints in a worker thread', () => {
     const db = storage.db;
     await db.transaction().execute((trx) => rowWriterOf(db).insert(trx, 'ingest_keys', rows));
     // The serving connection never checkpoints (wal_autocheckpoint = 0): only the worker can grow the file.
-    const autocheckpoint = await db.executeQuery<{ wal_autocheckpoint: number }>({
-      sql: 'pragma wal_autocheckpoint',
-      parameters: [],
-      query: { kind: 'RawNode' } as never,
-    });
+    const autocheckpoint = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db);
     expect(autocheckpoint.rows[0]?.wal_autocheckpoint).toBe(0);
     await vi.waitFor(() => expect(statSync(file).size).toBeGreaterThan(before + 2_000_000), {
       timeout: 5000,
