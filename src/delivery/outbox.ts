@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AppContext } from '../context/context.js';
 import { ADAPTERS } from '../destinations/registry.js';
+import { byWorkspace } from '../events/by-workspace.js';
 import { decideRoute, loadRoutingPolicy, type RoutingPolicy } from '../events/routing.js';
 import type { StoredEvent } from '../events/stored-event.js';
 import { newId } from '../ids/ids.js';
@@ -114,14 +115,8 @@ export async function writeOutboxBatchHook(
   ctx: AppContext,
   events: readonly StoredEvent[],
 ): Promise<void> {
-  const byWorkspace = new Map<string, StoredEvent[]>();
-  for (const event of events) {
-    const list = byWorkspace.get(event.workspaceId);
-    if (list === undefined) byWorkspace.set(event.workspaceId, [event]);
-    else list.push(event);
-  }
   let wake = false;
-  for (const [workspaceId, list] of byWorkspace) {
+  for (const [workspaceId, list] of byWorkspace(events, (e) => e.workspaceId)) {
     const destinations = await enabledDestinations(ctx, trx, workspaceId);
     if (destinations.length === 0) continue;
     const hasMeta = destinations.some((d) => d.kind === 'meta');

@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import { Counter, Gauge } from 'prom-client';
 import type { AppContext } from '../context/context.js';
+import { byWorkspace } from '../events/by-workspace.js';
 import type { Database } from '../storage/schema.js';
 import { inboxEvents } from './inbox-rows.js';
 import { persistEvents } from './persist.js';
@@ -228,10 +229,8 @@ async function processDue(
   }
   if (rows.length === 0) return { rows: 0, events: 0 };
   await persistEvents(trx, ctx, rows.flatMap(inboxEvents));
-  const byWorkspace = new Map<string, string[]>();
-  for (const row of rows)
-    byWorkspace.set(row.workspace_id, [...(byWorkspace.get(row.workspace_id) ?? []), row.inbox_id]);
-  for (const [workspaceId, ids] of byWorkspace) {
+  for (const [workspaceId, done] of byWorkspace(rows, (row) => row.workspace_id)) {
+    const ids = done.map((row) => row.inbox_id);
     await trx.deleteFrom('ingest_inbox').where('workspace_id', '=', workspaceId).where('inbox_id', 'in', ids).execute();
   }
   return { rows: rows.length, events };

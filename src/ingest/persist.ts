@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { AppContext } from '../context/context.js';
+import { byWorkspace } from '../events/by-workspace.js';
 import { type StoredEvent, toEventRow } from '../events/stored-event.js';
 import { newId } from '../ids/ids.js';
 import { rowWriterOf } from '../storage/row-writer.js';
@@ -36,16 +37,7 @@ export async function persistEvents(
   ctx: AppContext,
   events: readonly StoredEvent[],
 ): Promise<void> {
-  const byWorkspace = new Map<string, StoredEvent[]>();
-  for (const event of events) {
-    let list = byWorkspace.get(event.workspaceId);
-    if (list === undefined) {
-      list = [];
-      byWorkspace.set(event.workspaceId, list);
-    }
-    list.push(event);
-  }
-  for (const [workspaceId, fresh] of byWorkspace) {
+  for (const [workspaceId, fresh] of byWorkspace(events, (e) => e.workspaceId)) {
     if (EVENT_HOOKS.resolvePeople !== undefined) {
       // One identifier lookup for the whole batch instead of several queries per event.
       const ids = await EVENT_HOOKS.resolvePeople(trx, ctx, fresh);
