@@ -106,6 +106,8 @@ interface Settle {
   ms: number;
   /** Accepted events committed inline vs acknowledged through the inbox during the run. */
   committed: { inline: number; deferred: number };
+  /** Processing passes that failed (a deadlock, say) and were redone one request at a time. */
+  failedPasses: number;
 }
 
 /** End-to-end: events acknowledged during the run, over the run plus the time to process the backlog. */
@@ -114,6 +116,7 @@ function processed(events: number, seconds: number, settle: Settle) {
     committedInline: settle.committed.inline,
     acknowledgedThroughInbox: settle.committed.deferred,
     backlogAtEnd: settle.backlog,
+    failedPasses: settle.failedPasses,
     drainSeconds: Math.round(settle.ms / 100) / 10,
     eventsPerSec: Math.round(events / (seconds + settle.ms / 1000)),
   };

@@ -48,7 +48,13 @@ process.on('message', async (message: { type?: string }) => {
     const started = performance.now();
     await settleInbox(ctx);
     const ms = Math.round(performance.now() - started);
-    process.send?.({ type: 'settle', backlog, ms, committed: { ...inbox.committed } });
+    process.send?.({
+      type: 'settle',
+      backlog,
+      ms,
+      committed: { ...inbox.committed },
+      failedPasses: inbox.failedPasses,
+    });
     inbox.committed.inline = 0;
     inbox.committed.deferred = 0;
   }

@@ -21,6 +21,8 @@ const SHARE_UNDER_LOAD = 0.2;
 /** Requests acknowledged within this long mean "requests are arriving". */
 const HOT_MS = 100;
 const RETRY_BASE_MS = 1000;
+/** Passes run side by side on PostgreSQL (the write queue runs up to 4 transactions at once). */
+const PG_LANES = 3;
 const RETRY_MAX_MS = 5 * 60_000;
 
 export interface InboxOptions {
@@ -48,6 +50,8 @@ export class IngestInbox {
 
   /** Accepted events committed inline and through the inbox since start (metrics, benchmark). */
   readonly committed = { inline: 0, deferred: 0 };
+  /** Passes that failed and had their rows processed one by one (metrics, benchmark). */
+  failedPasses = 0;
 
   constructor(
     private readonly ctx: AppContext,
@@ -60,6 +64,15 @@ export class IngestInbox {
       registers: [ctx.metrics.registry],
       collect() {
         this.set(inbox.backlog);
+      },
+    });
+    new Counter({
+      name: 'touchpoint_ingest_inbox_failed_passes_total',
+      help: 'Inbox processing passes that failed and were redone one row at a time',
+      registers: [ctx.metrics.registry],
+      collect() {
+        this.reset();
+        this.inc(inbox.failedPasses);
       },
     });
     new Counter({
@@ -143,8 +156,9 @@ export class IngestInbox {
       let pass: { rows: number; events: number };
       const started = performance.now();
       try {
-        pass = await this.ctx.writes.enqueue((trx) => processDue(trx, this.ctx));
+        pass = await this.passes();
       } catch (error) {
+        this.failedPasses++;
         this.ctx.log.warn({ err: error }, 'ingest inbox pass failed; processing its rows one by one');
         pass = await this.isolateFailures();
       }
@@ -156,6 +170,33 @@ export class IngestInbox {
       }
       await this.yieldToAcks(performance.now() - started);
     }
+  }
+
+  /**
+   * One pass per lane, at once. On PostgreSQL a pass is mostly waiting for round trips, so lanes run
+   * side by side, each on its own connection and rows (SKIP LOCKED); two lanes that collide on one new
+   * identifier are sorted out by the identity race handling, and a deadlock fails a pass, whose rows
+   * are then processed one by one. SQLite has one writer: one lane.
+   */
+  private async passes(): Promise<{ rows: number; events: number }> {
+    const lanes = this.ctx.storage.capabilities.concurrentWriters ? PG_LANES : 1;
+    const results = await Promise.allSettled(
+      Array.from({ length: lanes }, () => this.ctx.writes.enqueue((trx) => processDue(trx, this.ctx))),
+    );
+    const total = { rows: 0, events: 0 };
+    let failure: unknown;
+    for (const result of results) {
+      if (result.status === 'rejected') failure = result.reason;
+      else {
+        total.rows += result.value.rows;
+        total.events += result.value.events;
+      }
+    }
+    if (failure !== undefined) {
+      this.settle(total.events);
+      throw failure;
+    }
+    return total;
   }
 
   private settle(events: number): void {
