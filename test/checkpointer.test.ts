@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -35,5 +37,47 @@ describe('sqlite backend: WAL checkpoints in a worker thread', () => {
       timeout: 5000,
       interval: 50,
     });
+  });
+});
+
+describe('sqlite backend: transactions beside another writer', () => {
+  let storage: Storage | undefined;
+  let dir: string | undefined;
+  afterEach(async () => {
+    await storage?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('waits for another connection that holds the write lock instead of failing after its read', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tp-lock-'));
+    storage = openSqlite(dir);
+    await migrateToLatest(storage);
+    const file = join(dir, 'touchpoint.db');
+    // Another process takes the write lock, writes, and commits 300 ms later.
+    const other = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const D = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))});
+         const db = new D(${JSON.stringify(file)}); db.pragma('busy_timeout = 5000');
+         db.exec('begin immediate'); db.prepare("insert into ingest_keys values ('ws_lock','other','evt_other')").run();
+         process.stdout.write('locked\\n');
+         setTimeout(() => { db.exec('commit'); db.close(); }, 300);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve) => other.stdout.once('data', () => resolve()));
+    const db = storage.db;
+    // Reads, then writes: with a deferred BEGIN the write fails (SQLITE_BUSY) once the other commits.
+    await db.transaction().execute(async (trx) => {
+      await trx.selectFrom('ingest_keys').select('dedup_key').execute();
+      await trx
+        .insertInto('ingest_keys')
+        .values({ workspace_id: 'ws_lock', dedup_key: 'ours', event_id: 'evt_ours' })
+        .execute();
+    });
+    await new Promise((resolve) => other.once('exit', resolve));
+    const keys = await db.selectFrom('ingest_keys').select('dedup_key').orderBy('dedup_key').execute();
+    expect(keys.map((k) => k.dedup_key)).toEqual(['other', 'ours']);
   });
 });

@@ -16,7 +16,12 @@ import { reportStatsOverIpc } from './process-stats.js';
 const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
 const data = databaseUrl === undefined ? mkdtempSync(join(tmpdir(), 'tp-bench-')) : undefined;
 const config = parseConfig(
-  { logLevel: 'silent', port: '0', rateLimit: '0', ...(databaseUrl ? { databaseUrl } : { data }) },
+  {
+    logLevel: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    port: '0',
+    rateLimit: '0',
+    ...(databaseUrl ? { databaseUrl } : { data }),
+  },
   {},
 );
 const ctx = await createContext(config);

@@ -1,15 +1,19 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type SqliteDatabase from 'better-sqlite3';
 
 /**
  * Moves SQLite's WAL checkpoints off the event loop. By default the connection that commits past
  * 1,000 WAL pages copies them into the database file itself, inside that COMMIT: on an ingest-heavy
  * server that was about half of all the database time. Here the serving connection never checkpoints
  * (wal_autocheckpoint = 0); a worker thread with its own connection runs PASSIVE checkpoints every
- * `intervalMs`, which never block the writer, so the copying runs on another core. If the WAL still
- * grows past `restartFrames` (sustained writes never leave a gap for a passive checkpoint to catch
- * up), the worker runs a RESTART checkpoint, which waits for a gap between transactions.
- * journal_size_limit trims the WAL file after it restarts.
+ * `intervalMs`, which never block the writer, so the copying runs on another core. The worker never
+ * takes the write lock (a RESTART there made the server's transactions fail with SQLITE_BUSY).
+ *
+ * A WAL only starts over once a checkpoint caught up with every frame, which sustained writes may never
+ * allow. So when the worker reports more than `restartFrames`, the serving connection itself runs a
+ * RESTART checkpoint between two of its transactions: the passive ones have copied nearly everything,
+ * so it is short. journal_size_limit trims the WAL file after it restarts.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -21,7 +25,7 @@ const run = () => {
   if (closed) return;
   try {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (result && result.log > workerData.restartFrames) db.pragma('wal_checkpoint(RESTART)');
+    if (result && result.log > workerData.restartFrames) parentPort.postMessage({ type: 'long', frames: result.log });
   } catch (error) {
     parentPort.postMessage({ type: 'error', message: String(error && error.message || error) });
   }
@@ -42,6 +46,7 @@ export interface Checkpointer {
 
 export function startCheckpointer(
   file: string,
+  serving: SqliteDatabase.Database,
   options: { intervalMs?: number; restartFrames?: number; onError?: (message: string) => void } = {},
 ): Checkpointer {
   const module = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -60,6 +65,14 @@ export function startCheckpointer(
   let closed: Promise<void> | undefined;
   worker.on('message', (message: { type?: string; message?: string }) => {
     if (message.type === 'error') options.onError?.(message.message ?? 'checkpoint failed');
+    // Between transactions only: inside one, the checkpoint could not restart the log anyway.
+    if (message.type === 'long' && serving.open && !serving.inTransaction) {
+      try {
+        serving.pragma('wal_checkpoint(RESTART)');
+      } catch (error) {
+        options.onError?.(error instanceof Error ? error.message : String(error));
+      }
+    }
   });
   worker.on('error', (error) => options.onError?.(error.message));
   return {

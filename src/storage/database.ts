@@ -78,7 +78,7 @@ export function openSqlite(dataDir: string, sync: 'normal' | 'full' = 'normal'):
   // Checkpoints run in a worker thread (see checkpointer.ts), not inside our commits.
   raw.pragma('wal_autocheckpoint = 0');
   raw.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-  const checkpointer = startCheckpointer(file);
+  const checkpointer = startCheckpointer(file, raw);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   attachSqliteRowWriter(db, raw);
   return {
