@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { listSpend } from '../src/attribution/spend.js';
 import { main } from '../src/cli/main.js';
 import { BACKENDS, bearer, createTestApp, createTestWorkspace, type TestApp } from './support/backends.js';
+import { purchase } from './support/journey-rows.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -62,26 +63,7 @@ describe.each(BACKENDS)('%s backend: touchpoint seed and spend import', (backend
     const at = Date.parse('2026-10-20T12:00:00Z');
     await t.ctx.storage.db
       .insertInto('events')
-      .values({
-        workspace_id: t.ws.workspace.id,
-        event_id: 'evt_extra',
-        name: 'Purchase',
-        is_canonical: 1,
-        original_name: 'Purchase',
-        source: 'api',
-        occurred_at: at,
-        received_at: at,
-        person_id: 'per_new',
-        dedup_key: 'extra',
-        request_id: 'req_x',
-        value_minor: 1000,
-        currency: 'USD',
-        user_data: '{}',
-        click_ids: '{}',
-        context: '{}',
-        properties: '{}',
-        do_not_forward: 0,
-      })
+      .values(purchase(t.ws.workspace.id, 'per_new', at, 1000))
       .execute();
     const r3 = (await t.app.inject({ method: 'GET', url, headers: bearer(t.ws.read) })).json();
     expect(r3.totals.conversions).toBe(summary.conversions + 1);

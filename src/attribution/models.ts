@@ -50,7 +50,7 @@ export const DAY_MS = 86_400_000;
 export const DEFAULT_HALF_LIFE_MS = 7 * DAY_MS;
 
 /** Channels that never count as a click: they get credit only when nothing else touched the path. */
-const PASSIVE_CHANNELS: ReadonlySet<string> = new Set(['direct', 'organic_search', 'email']);
+export const PASSIVE_CHANNELS: ReadonlySet<string> = new Set(['direct', 'organic_search', 'email']);
 
 /** Indexes of the touches the window (and source-specific filter) lets take credit. */
 export function eligibleTouches(touches: readonly PathTouch[], conversionAt: number, options: CreditOptions): number[] {

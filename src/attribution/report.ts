@@ -3,8 +3,15 @@ import { AppError } from '../errors/codes.js';
 import type { Database } from '../storage/schema.js';
 import { isValidTimezone } from '../workspaces/validate.js';
 import type { Workspace } from '../workspaces/workspaces.js';
-import { type Conversion, runAttribution, type Touch } from './engine.js';
-import { journeyStore } from './journeys.js';
+import { type CreditSink, runAttribution } from './engine.js';
+import {
+  FIRST_PURCHASE,
+  type JourneyStore,
+  journeyStore,
+  NEW_CUSTOMER,
+  type PeriodConversions,
+  type TouchDimension,
+} from './journeys.js';
 import {
   DAY_MS,
   isModelName,
@@ -195,7 +202,7 @@ const UNATTRIBUTED: Omit<Dimension, 'date'> = {
 };
 
 /** The group a credit lands in (cheap: the full dimension is built once per group). */
-export function dimensionKey(groupBy: GroupBy, touch: Touch | null, date: string): string {
+export function dimensionKey(groupBy: GroupBy, touch: TouchDimension | null, date: string): string {
   if (groupBy === 'day') return date;
   if (touch === null) return UNATTRIBUTED.key;
   switch (groupBy) {
@@ -212,7 +219,7 @@ export function dimensionKey(groupBy: GroupBy, touch: Touch | null, date: string
   }
 }
 
-export function touchDimension(groupBy: GroupBy, touch: Touch | null, date: string): Dimension {
+export function touchDimension(groupBy: GroupBy, touch: TouchDimension | null, date: string): Dimension {
   if (groupBy === 'day') return { ...UNATTRIBUTED, key: date, label: date, date };
   if (touch === null) return { ...UNATTRIBUTED, date: null };
   const base = { channel: touch.channel, platform: touch.platform, date: null };
@@ -310,44 +317,37 @@ export function emptyRow(d: Dimension): ReportRow {
   };
 }
 
-export function addCredit(row: ReportRow, conversion: Conversion, credit: number): void {
-  row.conversions += credit;
-  row.revenue += credit * conversion.value;
-  if (conversion.isNew) row.newCustomers += credit;
-  else row.returningCustomers += credit;
-  if (conversion.isFirstPurchase) row.firstPurchaseRevenue += credit * conversion.value;
+/** A report period's conversions, ready to credit under the query's model. */
+export interface LoadedPeriod {
+  store: JourneyStore;
+  conversions: PeriodConversions;
+  days: DayBuckets;
+  /** Runs the model; see runAttribution for the order of the shares. */
+  run(sink: CreditSink): void;
 }
 
-/** Loads the period's data and runs the chosen model: the engine every report and the results API share. */
-export async function attributePeriod(
+/** Loads the period's data for the chosen model: the engine every report and the results API share. */
+export async function loadPeriod(
   db: Kysely<Database>,
   workspace: Workspace,
   query: ReportQuery,
-  sink: (conversion: Conversion, touch: Touch | null, credit: number, day: string) => void,
-): Promise<DayBuckets> {
+): Promise<LoadedPeriod> {
   const days = new DayBuckets(query.from, query.to, query.timezone);
   const lookback = windowMs(query.window);
   const store = await journeyStore(db, workspace.id, workspace.currency);
   const conversionsTo =
     query.creditDate === 'conversion' ? days.end : lookback === null ? Number.POSITIVE_INFINITY : days.end + lookback;
-  const input = {
-    conversions: store.conversions(query.events, days.start, conversionsTo),
-    touchesByPerson: store.touchSource(),
+  const conversions = store.conversions(query.events, days.start, conversionsTo);
+  const options = {
+    model: query.model,
+    windowMs: lookback,
+    sourceSpecific: query.sourceSpecific,
+    halfLifeMs: query.halfLifeDays * DAY_MS,
+    creditDate: query.creditDate,
+    days,
+    order: query.order,
   };
-  runAttribution(
-    input,
-    {
-      model: query.model,
-      windowMs: lookback,
-      sourceSpecific: query.sourceSpecific,
-      halfLifeMs: query.halfLifeDays * DAY_MS,
-      creditDate: query.creditDate,
-      days,
-      order: query.order,
-    },
-    (conversion, touch, credit, dayIndex) => sink(conversion, touch, credit, days.days[dayIndex] as string),
-  );
-  return days;
+  return { store, conversions, days, run: (sink) => runAttribution(store, conversions, options, sink) };
 }
 
 /** `GET /api/v1/reports/attribution`: credited conversions, revenue and spend metrics per group. */
@@ -356,29 +356,56 @@ export async function attributionReport(
   workspace: Workspace,
   query: ReportQuery,
 ): Promise<AttributionReport> {
+  const { store, conversions: period, days, run } = await loadPeriod(db, workspace, query);
   const rows = new Map<string, ReportRow>();
-  const counted = new Set<string>();
+  // Group of each touch dimension (and day), found once: many dimensions may share a group.
+  const byDim: Array<ReportRow | undefined> = new Array(store.dims.length);
+  const byDay: Array<ReportRow | undefined> = new Array(days.days.length);
+  const group = (dim: TouchDimension | null, date: string): ReportRow => {
+    const key = dimensionKey(query.groupBy, dim, date);
+    let row = rows.get(key);
+    if (!row) {
+      row = emptyRow(touchDimension(query.groupBy, dim, date));
+      rows.set(key, row);
+    }
+    return row;
+  };
+  let unattributedRow: ReportRow | undefined;
+  let last = -1;
   let conversions = 0;
   let unattributed = 0;
   let revenue = 0;
   let newCustomers = 0;
   let firstPurchaseRevenue = 0;
-  await attributePeriod(db, workspace, query, (conversion, touch, credit, day) => {
-    if (!counted.has(conversion.id)) {
-      counted.add(conversion.id);
+  run((c, touch, credit, day) => {
+    const e = period.event[c] as number;
+    const value = store.eventValue[e] as number;
+    const flags = period.flags[c] as number;
+    if (c !== last) {
+      last = c;
       conversions++;
-      revenue += conversion.value;
-      if (conversion.isNew) newCustomers++;
-      if (conversion.isFirstPurchase) firstPurchaseRevenue += conversion.value;
+      revenue += value;
+      if (flags & NEW_CUSTOMER) newCustomers++;
+      if (flags & FIRST_PURCHASE) firstPurchaseRevenue += value;
     }
-    if (touch === null) unattributed++;
-    const key = dimensionKey(query.groupBy, touch, day);
-    let row = rows.get(key);
-    if (!row) {
-      row = emptyRow(touchDimension(query.groupBy, touch, day));
-      rows.set(key, row);
+    if (touch === -1) unattributed++;
+    let row: ReportRow;
+    if (query.groupBy === 'day') {
+      row = byDay[day] ?? group(null, days.days[day] as string);
+      byDay[day] = row;
+    } else if (touch === -1) {
+      row = unattributedRow ?? group(null, '');
+      unattributedRow = row;
+    } else {
+      const d = store.touchDim[touch] as number;
+      row = byDim[d] ?? group(store.dims[d] as TouchDimension, '');
+      byDim[d] = row;
     }
-    addCredit(row, conversion, credit);
+    row.conversions += credit;
+    row.revenue += credit * value;
+    if (flags & NEW_CUSTOMER) row.newCustomers += credit;
+    else row.returningCustomers += credit;
+    if (flags & FIRST_PURCHASE) row.firstPurchaseRevenue += credit * value;
   });
 
   let spend = 0;

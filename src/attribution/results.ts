@@ -4,7 +4,8 @@ import { AppError } from '../errors/codes.js';
 import { loadCustomEvents } from '../events/custom-events.js';
 import type { Database } from '../storage/schema.js';
 import type { Workspace } from '../workspaces/workspaces.js';
-import { attributePeriod, type ReportQuery } from './report.js';
+import type { TouchDimension } from './journeys.js';
+import { loadPeriod, type ReportQuery } from './report.js';
 
 export interface ResultEvent {
   name: string;
@@ -106,33 +107,55 @@ export async function resultsPage(
   page: { cursor?: string | undefined; limit: number; updatedSince?: number | undefined },
 ): Promise<ResultsPage> {
   const after = page.cursor === undefined ? null : decodeCursor(page.cursor);
-  const rows = new Map<string, ResultRow>();
-  await attributePeriod(db, workspace, query, (conversion, touch, credit, day) => {
-    if (touch === null) return;
-    const adId = touch.adId ?? touch.adName;
-    if (adId === null) return;
-    const key = `${day}\u0000${touch.platform}\u0000${adId}\u0000${conversion.name}`;
+  const { store, conversions, days, run } = await loadPeriod(db, workspace, query);
+  // One row per (day, platform, ad, event); the ad is its id, else its name. Keys are numbers built
+  // from interned parts, so a share of credit costs no string work.
+  const adKeys = new Map<string, number>();
+  const adKeyOf = store.dims.map((d) => {
+    const ad = d.adId ?? d.adName;
+    if (ad === null) return -1;
+    const id = `${d.platform}\u0000${ad}`;
+    let k = adKeys.get(id);
+    if (k === undefined) {
+      k = adKeys.size;
+      adKeys.set(id, k);
+    }
+    return k;
+  });
+  const names = store.eventNames.length;
+  const rows = new Map<number, ResultRow>();
+  run((c, touch, credit, day) => {
+    if (touch === -1) return;
+    const dim = store.touchDim[touch] as number;
+    const ad = adKeyOf[dim] as number;
+    if (ad === -1) return;
+    const e = conversions.event[c] as number;
+    const name = store.eventName[e] as number;
+    const key = (day * adKeys.size + ad) * names + name;
     let row = rows.get(key);
     if (!row) {
+      const d = store.dims[dim] as TouchDimension;
       row = {
-        date: day,
-        event: conversion.name,
-        platform: touch.platform,
-        campaignId: touch.campaignId,
-        campaignName: touch.campaignName,
-        adsetId: touch.adsetId,
-        adsetName: touch.adsetName,
-        adId,
-        adName: touch.adName,
+        date: days.days[day] as string,
+        event: store.eventNames[name] as string,
+        platform: d.platform,
+        campaignId: d.campaignId,
+        campaignName: d.campaignName,
+        adsetId: d.adsetId,
+        adsetName: d.adsetName,
+        adId: (d.adId ?? d.adName) as string,
+        adName: d.adName,
         conversions: 0,
         revenue: 0,
         updatedAt: 0,
       };
       rows.set(key, row);
     }
+    const value = store.eventValue[e] as number;
     row.conversions += credit;
-    row.revenue += credit * conversion.value;
-    if (conversion.receivedAt > row.updatedAt) row.updatedAt = conversion.receivedAt;
+    row.revenue += credit * value;
+    const received = store.eventReceived[e] as number;
+    if (received > row.updatedAt) row.updatedAt = received;
   });
   let all = [...rows.values()];
   if (page.updatedSince !== undefined) {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { rawRowsOf } from '../storage/raw-rows.js';
 import type { Database } from '../storage/schema.js';
 import type { AdSpendTable } from '../storage/tables/attribution.js';
 import type { EventTable, PersonIdentifierTable, PersonTable, TouchpointTable } from '../storage/tables/core.js';
@@ -96,10 +97,18 @@ function adCatalog(): Map<string, AdObject[]> {
 const TOTAL_WEIGHT = [...PAID, ...ORGANIC].reduce((a, b) => a + b.weight, 0);
 const pad = (n: number, width: number) => n.toString().padStart(width, '0');
 
-function chunks<T>(rows: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
+/** Writes rows with the storage's bulk path (multi-row statements), one transaction per table. */
+async function insertAll<T extends object>(db: Kysely<Database>, table: string, rows: readonly T[]): Promise<void> {
+  const first = rows[0];
+  if (first === undefined) return;
+  const raw = rawRowsOf(db);
+  if (raw === undefined) throw new Error('seeding needs a database opened by openStorage');
+  const columns = Object.keys(first) as Array<keyof T & string>;
+  await raw.insertRows(
+    table,
+    columns,
+    rows.map((row) => columns.map((c) => row[c])),
+  );
 }
 
 /**
@@ -128,7 +137,7 @@ export async function seedWorkspace(db: Kysely<Database>, options: SeedOptions):
   };
   const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)] as T;
 
-  const batchPeople = 5000;
+  const batchPeople = 20_000;
   for (let base = 0; base < options.people; base += batchPeople) {
     const people: PersonTable[] = [];
     const identifiers: PersonIdentifierTable[] = [];
@@ -250,12 +259,10 @@ export async function seedWorkspace(db: Kysely<Database>, options: SeedOptions):
         else if (rand() < 0.1) event('SubscriptionCancelled', purchaseAt + 25 * DAY_MS, plan, 5);
       }
     }
-    await db.transaction().execute(async (trx) => {
-      for (const c of chunks(people, 1000)) await trx.insertInto('people').values(c).execute();
-      for (const c of chunks(identifiers, 1000)) await trx.insertInto('person_identifiers').values(c).execute();
-      for (const c of chunks(touches, 500)) await trx.insertInto('touchpoints').values(c).execute();
-      for (const c of chunks(events, 500)) await trx.insertInto('events').values(c).execute();
-    });
+    await insertAll(db, 'people', people);
+    await insertAll(db, 'person_identifiers', identifiers);
+    await insertAll(db, 'touchpoints', touches);
+    await insertAll(db, 'events', events);
     summary.people += count;
     options.onProgress?.(summary.people);
   }
@@ -286,5 +293,6 @@ export async function seedWorkspace(db: Kysely<Database>, options: SeedOptions):
   }
   await upsertSpend(db, spend);
   summary.spendRows = spend.length;
+  await rawRowsOf(db)?.afterBulkLoad(['people', 'person_identifiers', 'touchpoints', 'events', 'ad_spend']);
   return summary;
 }

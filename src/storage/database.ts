@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { StorageConfig } from '../config/config.js';
 import { startCheckpointer } from './checkpointer.js';
+import { attachRawRows, postgresRawRows, sqliteRawRows } from './raw-rows.js';
 import { attachSqliteRowWriter } from './row-writer.js';
 import type { Database } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
@@ -55,6 +56,7 @@ export function openPostgres(url: string, poolSize = 10): Storage {
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  attachRawRows(db, postgresRawRows(pool));
   return {
     db,
     dialect: 'postgres',
@@ -80,6 +82,7 @@ export function openSqlite(dataDir: string, sync: 'normal' | 'full' = 'normal'):
   raw.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   const checkpointer = startCheckpointer(file, raw);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  attachRawRows(db, sqliteRawRows(raw));
   attachSqliteRowWriter(db, raw);
   return {
     db,
