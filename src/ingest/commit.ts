@@ -1,14 +1,19 @@
 import type { AppContext } from '../context/context.js';
 import type { AppError } from '../errors/codes.js';
 import { rowWriterOf } from '../storage/row-writer.js';
-import { type ClaimedItem, claimKeys } from './dedup-keys.js';
+import {
+  acceptedEvents,
+  type ClaimedItem,
+  type CommitItem,
+  type CommitOutcome,
+  type LoggedCall,
+} from './commit-items.js';
+import { claimKeys } from './dedup-keys.js';
 import { inboxOf } from './inbox.js';
 import { writeToInbox } from './inbox-rows.js';
-import { acceptedEvents, type LoggedCall, persistEvents, writeLogRows } from './persist.js';
+import { persistEvents, writeLogRows } from './persist.js';
 
-export type { CommitItem, CommitOutcome } from './dedup-keys.js';
-
-import type { CommitItem, CommitOutcome } from './dedup-keys.js';
+export type { CommitItem, CommitOutcome } from './commit-items.js';
 
 interface Call extends LoggedCall {
   /** May be acknowledged once claimed and written to the inbox, and processed just after. */
@@ -73,21 +78,21 @@ class Coalescer {
         const writer = rowWriterOf(this.ctx.storage.db);
         const claimed = await claimKeys(trx, writer, group);
         await writeLogRows(trx, this.ctx, group, claimed);
+        const events = claimed.map(acceptedEvents);
         if (deferred) {
-          const requests = group.map((call, i) => ({ ...call, events: acceptedEvents(claimed[i] ?? []) }));
+          const requests = group.map((call, i) => ({ ...call, events: events[i] ?? [] }));
           await writeToInbox(trx, writer, requests, this.ctx.clock.now());
         } else {
-          await persistEvents(trx, this.ctx, claimed.flatMap(acceptedEvents));
+          await persistEvents(trx, this.ctx, events.flat());
         }
-        return claimed;
+        return { claimed, accepted: events.reduce((n, list) => n + list.length, 0) };
       });
-    const settle = (group: Call[], claimed: ClaimedItem[][]) => {
+    const settle = (group: Call[], { claimed, accepted }: { claimed: ClaimedItem[][]; accepted: number }) => {
       for (const [i, call] of group.entries()) {
         const items = claimed[i] ?? [];
         markLogged(items);
         call.resolve(items.map((c) => c.outcome));
       }
-      const accepted = claimed.reduce((n, c) => n + acceptedEvents(c).length, 0);
       const inbox = inboxOf(this.ctx);
       if (deferred) {
         inbox.committed.deferred += accepted;
@@ -99,7 +104,7 @@ class Coalescer {
     this.inFlight++;
     job(calls)
       .then(
-        (claimed) => settle(calls, claimed),
+        (result) => settle(calls, result),
         (error: unknown) => {
           if (calls.length === 1) {
             calls[0]?.reject(error);
@@ -107,7 +112,7 @@ class Coalescer {
           }
           for (const call of calls) {
             job([call]).then(
-              (claimed) => settle([call], claimed),
+              (result) => settle([call], result),
               (err: unknown) => call.reject(err),
             );
           }

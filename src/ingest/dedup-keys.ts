@@ -1,30 +1,13 @@
 import type { Transaction } from 'kysely';
-import type { AppError } from '../errors/codes.js';
-import type { StoredEvent } from '../events/stored-event.js';
+import { byWorkspace } from '../events/by-workspace.js';
 import type { RowWriter } from '../storage/row-writer.js';
 import type { Database } from '../storage/schema.js';
-
-/** One item of a request on its way to storage (`raw`: the payload as received, for the events log). */
-export type CommitItem =
-  | { kind: 'event'; event: StoredEvent; surface: string; raw: unknown }
-  | { kind: 'rejected'; error: AppError; surface: string; name: string | undefined; raw: unknown };
-
-export type CommitOutcome =
-  | { status: 'accepted'; id: string }
-  | { status: 'duplicate'; id: string }
-  | { status: 'rejected'; error: AppError };
-
-/** An item with the outcome its request is (or was) acknowledged with. */
-export interface ClaimedItem {
-  item: CommitItem;
-  outcome: CommitOutcome;
-}
+import type { ClaimedItem, CommitItem } from './commit-items.js';
 
 const CHUNK = 300;
 
 /**
- * Decides every item's outcome by claiming caller-supplied dedup keys in `ingest_keys` (one multi-row
- * insert per workspace): a key claimed earlier, by any request or process, makes the item a duplicate
+ * Decides every item's outcome by claiming caller-supplied dedup keys in `ingest_keys`: a key claimed earlier, by any request or process, makes the item a duplicate
  * of the event it was claimed for. A key repeated within the calls is a duplicate of its first
  * occurrence. Keys the pipeline generated (the event's own id) cannot collide and are not claimed.
  * Runs inside the acknowledging transaction, so a claim exists exactly when its event was acknowledged.
@@ -36,7 +19,7 @@ export async function claimKeys(
 ): Promise<ClaimedItem[][]> {
   const out: ClaimedItem[][] = calls.map((call) => new Array<ClaimedItem>(call.items.length));
   type EventItem = Extract<CommitItem, { kind: 'event' }>;
-  const byWorkspace = new Map<string, Array<{ item: EventItem; slot: ClaimedItem[]; at: number }>>();
+  const toClaim: Array<{ item: EventItem; slot: ClaimedItem[]; at: number }> = [];
   for (const [c, call] of calls.entries()) {
     const slot = out[c] as ClaimedItem[];
     for (const [i, item] of call.items.entries()) {
@@ -45,16 +28,11 @@ export async function claimKeys(
       } else if (item.event.dedupKey === item.event.id) {
         slot[i] = { item, outcome: { status: 'accepted', id: item.event.id } };
       } else {
-        let list = byWorkspace.get(item.event.workspaceId);
-        if (list === undefined) {
-          list = [];
-          byWorkspace.set(item.event.workspaceId, list);
-        }
-        list.push({ item, slot, at: i });
+        toClaim.push({ item, slot, at: i });
       }
     }
   }
-  for (const [workspaceId, entries] of byWorkspace) {
+  for (const [workspaceId, entries] of byWorkspace(toClaim, (e) => e.item.event.workspaceId)) {
     const first = new Map<string, string>();
     for (const { item } of entries) {
       if (!first.has(item.event.dedupKey)) first.set(item.event.dedupKey, item.event.id);

@@ -47,6 +47,8 @@ export class IngestInbox {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private waiters: Array<() => void> = [];
+  /** When an acknowledgement last put events in the inbox (performance.now()). */
+  private lastAck = 0;
 
   /** Accepted events committed inline and through the inbox since start (metrics, benchmark). */
   readonly committed = { inline: 0, deferred: 0 };
@@ -55,7 +57,7 @@ export class IngestInbox {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly options: InboxOptions = { maxBacklog: 500_000 },
+    private readonly options: InboxOptions,
   ) {
     const inbox = this;
     new Gauge({
@@ -103,8 +105,6 @@ export class IngestInbox {
     this.timer = undefined;
     await this.flush();
   }
-
-  private lastAck = 0;
 
   /** Called after an acknowledging commit put `events` in the inbox. */
   added(events: number): void {

@@ -6,26 +6,9 @@ import { newId } from '../ids/ids.js';
 import { rowWriterOf } from '../storage/row-writer.js';
 import type { Database } from '../storage/schema.js';
 import type { EventLogTable } from '../storage/tables/ingest.js';
-import type { ClaimedItem, CommitItem, CommitOutcome } from './dedup-keys.js';
+import type { ClaimedItem, CommitItem, CommitOutcome, LoggedCall } from './commit-items.js';
 import { EVENT_HOOKS } from './event-hooks.js';
 import { redactedJson, stripNul } from './redact.js';
-
-/** What the events log needs of the request an item came with. */
-export interface LoggedCall {
-  workspaceId: string;
-  requestId: string;
-  receivedAt: number;
-  items: CommitItem[];
-}
-
-/** The events the claims accepted, in arrival order (what identity, event rows and hooks are for). */
-export function acceptedEvents(claimed: readonly ClaimedItem[]): StoredEvent[] {
-  const out: StoredEvent[] = [];
-  for (const { item, outcome } of claimed) {
-    if (item.kind === 'event' && outcome.status === 'accepted') out.push(item.event);
-  }
-  return out;
-}
 
 /**
  * Writes accepted events in one transaction: the person of each (one identifier lookup per batch),

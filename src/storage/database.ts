@@ -1,7 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import type { StorageConfig } from '../config/config.js';
 import { startCheckpointer } from './checkpointer.js';
@@ -66,6 +76,27 @@ export function openPostgres(url: string, poolSize = 10): Storage {
   };
 }
 
+/**
+ * Kysely opens SQLite transactions with a deferred BEGIN: a transaction that reads before it writes
+ * then fails at once (SQLITE_BUSY, no busy wait) if another connection wrote in between. IMMEDIATE
+ * takes the write lock at BEGIN, where busy_timeout waits for it.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
 export function openSqlite(dataDir: string, sync: 'normal' | 'full' = 'normal'): Storage {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, SQLITE_FILE);
@@ -81,7 +112,7 @@ export function openSqlite(dataDir: string, sync: 'normal' | 'full' = 'normal'):
   raw.pragma('wal_autocheckpoint = 0');
   raw.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   const checkpointer = startCheckpointer(file, raw);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }) });
   attachRawRows(db, sqliteRawRows(raw));
   attachSqliteRowWriter(db, raw);
   return {

@@ -17,11 +17,7 @@ export function withStatementCache(raw: SqliteDatabase.Database, max = 200): Kys
       cache.clear();
       raw.close();
     },
-    prepare: (text: string) => {
-      // Kysely opens transactions with a deferred BEGIN; a transaction that reads before it writes then
-      // fails at once (SQLITE_BUSY, no busy wait) if another connection wrote in between. IMMEDIATE
-      // takes the write lock at BEGIN, where busy_timeout waits for it.
-      const sql = text === 'begin' ? 'begin immediate' : text;
+    prepare: (sql: string) => {
       const cached = cache.get(sql);
       if (cached !== undefined && !cached.busy) return cached;
       const statement = raw.prepare(sql);

@@ -4,24 +4,28 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openSqlite, type Storage } from '../src/storage/database.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
 import { rowWriterOf } from '../src/storage/row-writer.js';
 
-describe('sqlite backend: WAL checkpoints in a worker thread', () => {
-  let storage: Storage | undefined;
-  let dir: string | undefined;
+/** SQLite writes under load: checkpoints off the serving connection, and transactions beside other writers. */
+describe('sqlite backend: write transactions and WAL checkpoints', () => {
+  let storage: Storage;
+  let dir: string;
+  let file: string;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tp-sqlite-writes-'));
+    storage = openSqlite(dir);
+    await migrateToLatest(storage);
+    file = join(dir, 'touchpoint.db');
+  });
   afterEach(async () => {
-    await storage?.close();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('copies committed pages into the database file without the writing connection doing it', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tp-ckpt-'));
-    storage = openSqlite(dir);
-    await migrateToLatest(storage);
-    const file = join(dir, 'touchpoint.db');
     const before = statSync(file).size;
     const rows = Array.from({ length: 5000 }, (_, i) => ({
       workspace_id: 'ws_ckpt',
@@ -38,21 +42,8 @@ describe('sqlite backend: WAL checkpoints in a worker thread', () => {
       interval: 50,
     });
   });
-});
-
-describe('sqlite backend: transactions beside another writer', () => {
-  let storage: Storage | undefined;
-  let dir: string | undefined;
-  afterEach(async () => {
-    await storage?.close();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  });
 
   it('waits for another connection that holds the write lock instead of failing after its read', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tp-lock-'));
-    storage = openSqlite(dir);
-    await migrateToLatest(storage);
-    const file = join(dir, 'touchpoint.db');
     // Another process takes the write lock, writes, and commits 300 ms later.
     const other = spawn(
       process.execPath,
