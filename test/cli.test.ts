@@ -179,7 +179,10 @@ describe.each(BACKENDS)('%s backend: CLI', { timeout: 120_000 }, (backend) => {
     const exit = server.stop('SIGTERM');
     stopped = true;
     await Promise.all(clients);
-    expect(await exit).toBe(0);
+    // Keep-alive connections whose requests were in flight must not hold the shutdown open until
+    // the server's keep-alive timeout (72 s); the server ends as soon as its work is done.
+    const ended = await Promise.race([exit, new Promise((r) => setTimeout(() => r('still running'), 30_000))]);
+    expect(ended).toBe(0);
     expect(acknowledged.length).toBeGreaterThan(0);
     const storage = openStorage(testConfig(database).storage);
     try {

@@ -75,23 +75,23 @@ describe.each(BACKENDS)('%s backend: ingest inbox', (backend) => {
     expect(again.json()).toMatchObject({ status: 'duplicate', id: byKey.get('key-0')?.[0]?.id });
   });
 
-  it('processes requests another process acknowledged and left in the inbox', async () => {
-    t = await createTestApp(backend);
+  /** An inbox row as another process would have left it (not counted by this process's backlog). */
+  const leaveInInbox = async (dedupKey: string) => {
     const now = Date.now();
     const event = prepareEvent(
       {
         surface: 'capture',
         source: 'capture',
         name: 'SignUp',
-        dedupKey: 'left-behind',
-        userData: { email: 'left@example.com' },
+        dedupKey,
+        userData: { email: `${dedupKey}@example.com` },
         clickIds: {},
         context: {},
         properties: {},
       },
       t.ws.workspace,
       [],
-      'req_left',
+      `req_${dedupKey}`,
       now,
     );
     await t.ctx.storage.db
@@ -100,15 +100,41 @@ describe.each(BACKENDS)('%s backend: ingest inbox', (backend) => {
         writeToInbox(
           trx,
           rowWriterOf(t.ctx.storage.db),
-          [{ workspaceId: t.ws.workspace.id, requestId: 'req_left', receivedAt: now, events: [event] }],
+          [{ workspaceId: t.ws.workspace.id, requestId: `req_${dedupKey}`, receivedAt: now, events: [event] }],
           now,
         ),
       );
+    return event;
+  };
+
+  it('processes requests another process acknowledged and left in the inbox', async () => {
+    t = await createTestApp(backend);
+    const event = await leaveInInbox('left-behind');
     // Not counted by this process: its poll finds the row.
     await vi.waitFor(async () => expect(await storedEvents()).toHaveLength(1), { timeout: 5000, interval: 100 });
     const [row] = await storedEvents();
     expect(row?.event_id).toBe(event.id);
     expect(row?.person_id).not.toBeNull();
+  });
+
+  it('keeps its rows, without an unhandled rejection, while the database is unreachable', async () => {
+    t = await createTestApp(backend);
+    const inbox = inboxOf(t.ctx);
+    await inbox.flush();
+    const gone = new Error('connection terminated');
+    const enqueue = vi.spyOn(t.ctx.writes, 'enqueue').mockRejectedValue(gone);
+    const select = vi.spyOn(t.ctx.storage.db, 'selectFrom').mockImplementation(() => {
+      throw gone;
+    });
+    inbox.kick();
+    await expect(inbox.flush()).resolves.toBeUndefined();
+    expect(enqueue).toHaveBeenCalled();
+    expect(select).toHaveBeenCalled();
+    enqueue.mockRestore();
+    select.mockRestore();
+    const event = await leaveInInbox('while-down');
+    await inbox.flush();
+    expect((await storedEvents()).map((r) => r.event_id)).toEqual([event.id]);
   });
 
   it('keeps a row that fails processing for a retry and processes the others', async () => {

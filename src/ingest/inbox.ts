@@ -160,7 +160,14 @@ export class IngestInbox {
       } catch (error) {
         this.failedPasses++;
         this.ctx.log.warn({ err: error }, 'ingest inbox pass failed; processing its rows one by one');
-        pass = await this.isolateFailures();
+        try {
+          pass = await this.isolateFailures();
+        } catch (unreachable) {
+          // The database itself is failing (or closed): nothing is lost, the rows stay in the inbox
+          // and the next poll (or another process) takes them. A rejection here would have no handler.
+          this.ctx.log.error({ err: unreachable }, 'ingest inbox unavailable; the next poll retries');
+          return;
+        }
       }
       this.settle(pass.events);
       if (pass.rows === 0) {
