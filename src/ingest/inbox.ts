@@ -8,6 +8,12 @@ import { persistEvents } from './persist.js';
 
 /** Events one processing transaction takes at most (keeps each commit, and the acks behind it, short). */
 const EVENTS_PER_PASS = 500;
+/**
+ * While requests are arriving, passes are shorter: on SQLite a pass holds the only writer (and the
+ * event loop), so a long one stalls every connection at once and their requests then arrive in one
+ * burst, leaving the server idle between bursts.
+ */
+const EVENTS_PER_PASS_UNDER_LOAD = 100;
 /** Rows read per pass before counting their events. */
 const ROWS_PER_PASS = 64;
 /** How often a process looks for rows it did not write (another process's, or left by a crash). */
@@ -113,12 +119,16 @@ export class IngestInbox {
     this.kick();
   }
 
+  /** Requests are arriving (and none is waiting for the backlog to shrink). */
+  private hot(): boolean {
+    return this.enabled && this.waiters.length === 0 && performance.now() - this.lastAck < HOT_MS;
+  }
+
   /** Under load, wait so that a pass of `passMs` is about SHARE_UNDER_LOAD of the time. */
   private async yieldToAcks(passMs: number): Promise<void> {
-    const hot = () => this.waiters.length === 0 && performance.now() - this.lastAck < HOT_MS;
-    if (!this.enabled || !hot()) return;
+    if (!this.hot()) return;
     const until = performance.now() + (passMs * (1 - SHARE_UNDER_LOAD)) / SHARE_UNDER_LOAD;
-    while (this.enabled && hot() && performance.now() < until) {
+    while (this.hot() && performance.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(20, until - performance.now())));
     }
   }
@@ -187,8 +197,9 @@ export class IngestInbox {
    */
   private async passes(): Promise<{ rows: number; events: number }> {
     const lanes = this.ctx.storage.capabilities.concurrentWriters ? PG_LANES : 1;
+    const limit = this.hot() ? EVENTS_PER_PASS_UNDER_LOAD : EVENTS_PER_PASS;
     const results = await Promise.allSettled(
-      Array.from({ length: lanes }, () => this.ctx.writes.enqueue((trx) => processDue(trx, this.ctx))),
+      Array.from({ length: lanes }, () => this.ctx.writes.enqueue((trx) => processDue(trx, this.ctx, limit))),
     );
     const total = { rows: 0, events: 0 };
     let failure: unknown;
@@ -229,7 +240,7 @@ export class IngestInbox {
     let events = 0;
     for (const row of due) {
       try {
-        await this.ctx.writes.enqueue((trx) => processDue(trx, this.ctx, row));
+        await this.ctx.writes.enqueue((trx) => processDue(trx, this.ctx, EVENTS_PER_PASS, row));
       } catch (error) {
         const attempts = Number(row.attempts) + 1;
         const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(attempts, 20));
@@ -248,17 +259,18 @@ export class IngestInbox {
 }
 
 /**
- * One processing pass: the oldest due rows (or just `only`), up to EVENTS_PER_PASS events, persisted
+ * One processing pass: the oldest due rows (or just `only`), up to `maxEvents` events, persisted
  * and deleted in the caller's transaction.
  */
 async function processDue(
   trx: Transaction<Database>,
   ctx: AppContext,
+  maxEvents: number,
   only?: { workspace_id: string; inbox_id: string },
 ): Promise<{ rows: number; events: number }> {
   let query = trx
     .selectFrom('ingest_inbox')
-    .select(['workspace_id', 'inbox_id', 'events', 'body'])
+    .select(['workspace_id', 'inbox_id', 'events'])
     .where('next_attempt_at', '<=', ctx.clock.now())
     .orderBy('next_attempt_at')
     .orderBy('inbox_id')
@@ -271,16 +283,26 @@ async function processDue(
   const rows: typeof found = [];
   let events = 0;
   for (const row of found) {
-    if (rows.length > 0 && events + Number(row.events) > EVENTS_PER_PASS) break;
+    if (rows.length > 0 && events + Number(row.events) > maxEvents) break;
     rows.push(row);
     events += Number(row.events);
   }
   if (rows.length === 0) return { rows: 0, events: 0 };
-  await persistEvents(trx, ctx, rows.flatMap(inboxEvents));
-  for (const [workspaceId, done] of byWorkspace(rows, (row) => row.workspace_id)) {
-    const ids = done.map((row) => row.inbox_id);
+  // Bodies only of the rows this pass takes (a batch request's body is tens of kilobytes).
+  const prepared = [];
+  for (const [workspaceId, taken] of byWorkspace(rows, (row) => row.workspace_id)) {
+    const ids = taken.map((row) => row.inbox_id);
+    const bodies = await trx
+      .selectFrom('ingest_inbox')
+      .select(['inbox_id', 'body'])
+      .where('workspace_id', '=', workspaceId)
+      .where('inbox_id', 'in', ids)
+      .orderBy('inbox_id')
+      .execute();
+    prepared.push(...bodies.flatMap(inboxEvents));
     await trx.deleteFrom('ingest_inbox').where('workspace_id', '=', workspaceId).where('inbox_id', 'in', ids).execute();
   }
+  await persistEvents(trx, ctx, prepared);
   return { rows: rows.length, events };
 }
 

@@ -10,7 +10,7 @@ import {
   toMajorUnits,
   toMinorUnits,
 } from './normalize.js';
-import { redactPayload } from './redact.js';
+import { redactedJson, redactPayload } from './redact.js';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 
@@ -106,5 +106,23 @@ describe('normalization', () => {
       comet_token: 'c',
       email: 'e',
     });
+  });
+
+  it.each([
+    ['a clean payload as it is', { email: 'e', list: [1, { a: 'b' }] }, '{"email":"e","list":[1,{"a":"b"}]}'],
+    [
+      'a secret deep in an array',
+      { batch: [{ ok: 1 }, { secret: 's' }] },
+      '{"batch":[{"ok":1},{"secret":"[redacted]"}]}',
+    ],
+    ['a secret after clean keys', { a: 1, b: { c: 2, apiKey: 'k' } }, '{"a":1,"b":{"c":2,"apiKey":"[redacted]"}}'],
+    [
+      'nesting past 12 levels cut',
+      JSON.parse(`${'{"n":'.repeat(14)}1${'}'.repeat(14)}`),
+      `${'{"n":'.repeat(13)}"[truncated]"${'}'.repeat(13)}`,
+    ],
+  ])('writes the events-log JSON of %s', (_name, payload, expected) => {
+    expect(redactedJson(payload)).toBe(expected);
+    expect(JSON.parse(redactedJson(payload))).toEqual(redactPayload(payload));
   });
 });
