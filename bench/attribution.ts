@@ -1,9 +1,11 @@
 /**
  * `npm run bench:attribution [-- --people N --backends sqlite,postgres]`: seeds `touchpoint seed` data
- * (default 1,300,000 people ≈ 1,000,000 purchases / 5,000,000+ touchpoints over 90 days), then times
+ * (default 1,350,000 people ≈ 1,000,000 purchases / 6,000,000 touchpoints over 90 days), then times
  * 90-day channel reports on each backend and prints one JSON line of figures: seed seconds, the cold
  * first report (it builds the columnar journey store), each model's warm report (median of 3), and
- * peak RSS. Each backend runs in its own child process, so its peak RSS is its own.
+ * peak RSS. Per backend, seeding and reporting run in two child processes, so the reporting peak RSS
+ * is the reports' own (a server answering reports never holds the seeder's buffers); the seeder's
+ * is printed beside it.
  * PostgreSQL comes from TOUCHPOINT_BENCH_PG (an admin URL; a scratch database is created and dropped).
  */
 import { spawnSync } from 'node:child_process';
@@ -15,25 +17,27 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { MODELS } from '../src/attribution/models.js';
 import { attributionReport, parseReportQuery } from '../src/attribution/report.js';
-import { seedWorkspace } from '../src/attribution/seed.js';
+import { type SeedSummary, seedWorkspace } from '../src/attribution/seed.js';
 import { openPostgres, openSqlite, type Storage } from '../src/storage/database.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
-import { createWorkspace } from '../src/workspaces/workspaces.js';
+import { createWorkspace, getWorkspace } from '../src/workspaces/workspaces.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
 }
 
-const people = Number(arg('people', '1300000'));
+const people = Number(arg('people', '1350000'));
 const pgAdmin = process.env.TOUCHPOINT_BENCH_PG ?? 'postgres://root@127.0.0.1:5432/postgres';
 const seconds = (since: number) => Math.round((performance.now() - since) / 10) / 100;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
-async function open(backend: string): Promise<{ storage: Storage; cleanup: () => Promise<void> }> {
+/** Where one backend's data lives: a SQLite directory or a scratch PostgreSQL database URL. */
+async function createTarget(backend: string): Promise<{ target: string; cleanup: () => Promise<void> }> {
   if (backend === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tp-bench-attr-'));
-    return { storage: openSqlite(dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    return { target: dir, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const name = `tp_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: pgAdmin, connectionTimeoutMillis: 5000 });
@@ -43,7 +47,7 @@ async function open(backend: string): Promise<{ storage: Storage; cleanup: () =>
   const url = new URL(pgAdmin);
   url.pathname = `/${name}`;
   return {
-    storage: openPostgres(url.toString()),
+    target: url.toString(),
     cleanup: async () => {
       const c = new pg.Client({ connectionString: pgAdmin });
       await c.connect();
@@ -53,21 +57,35 @@ async function open(backend: string): Promise<{ storage: Storage; cleanup: () =>
   };
 }
 
-/** One backend, in this process: seed, cold report, warm reports. */
-async function runBackend(backend: string) {
-  const { storage, cleanup } = await open(backend);
+const open = (backend: string, target: string): Storage =>
+  backend === 'sqlite' ? openSqlite(target) : openPostgres(target);
+
+/** Child, phase 1: migrate, create the workspace, seed. */
+async function seedPhase(backend: string, target: string) {
+  const storage = open(backend, target);
   try {
     await migrateToLatest(storage);
     const ws = await createWorkspace(storage.db, { name: 'bench' });
-    let t = performance.now();
+    const t = performance.now();
     const seeded = await seedWorkspace(storage.db, { workspaceId: ws.id, people, seed: 1, until: '2026-11-01' });
-    const seedSeconds = seconds(t);
+    return { workspaceId: ws.id, seeded, seedSeconds: seconds(t), seedPeakRssMb: peakRssMb() };
+  } finally {
+    await storage.close();
+  }
+}
+
+/** Child, phase 2: the cold report, then every model warm (median of 3). */
+async function reportPhase(backend: string, target: string, workspaceId: string, seeded: SeedSummary) {
+  const storage = open(backend, target);
+  try {
+    const ws = await getWorkspace(storage.db, workspaceId);
+    if (ws === undefined) throw new Error(`workspace ${workspaceId} not found`);
     const report = async (model: (typeof MODELS)[number]) => {
       const query = parseReportQuery({ from: seeded.from, to: seeded.to, model, window: '90d' }, ws);
       const result = await attributionReport(storage.db, ws, query);
       if (result.totals.conversions === 0) throw new Error('empty report');
     };
-    t = performance.now();
+    let t = performance.now();
     await report('last_touch');
     const coldReportSeconds = seconds(t);
     const warmSeconds: Record<string, number> = {};
@@ -80,45 +98,72 @@ async function runBackend(backend: string) {
       }
       warmSeconds[model] = median(runs);
     }
-    return {
-      backend,
-      seeded,
-      seedSeconds,
-      coldReportSeconds,
-      warmSeconds,
-      markovSeconds: warmSeconds.markov,
-      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-    };
+    return { coldReportSeconds, warmSeconds, markovSeconds: warmSeconds.markov, peakRssMb: peakRssMb() };
   } finally {
     await storage.close();
-    await cleanup();
   }
 }
 
-const only = arg('backend', '');
-if (only !== '') {
-  // Child: one backend, one JSON line on stdout.
-  const result = await runBackend(only).catch((error: unknown) => ({
-    backend: only,
-    error: error instanceof Error ? error.message : String(error),
-  }));
+/** Runs this script again as a child for one phase; returns its last stdout line, parsed. */
+function child<T>(args: string[]): T {
+  const run = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 24,
+  });
+  const line = run.stdout.trim().split('\n').pop() ?? '';
+  try {
+    const parsed = JSON.parse(line) as T & { error?: string };
+    if (parsed.error !== undefined) throw new Error(parsed.error);
+    return parsed;
+  } catch (error) {
+    if (line.startsWith('{')) throw error;
+    throw new Error(`${args.join(' ')} exited ${run.status ?? run.signal}: ${line.slice(0, 500)}`);
+  }
+}
+
+const phase = arg('phase', '');
+if (phase !== '') {
+  // Child: one phase of one backend, one JSON line on stdout.
+  const backend = arg('backend', 'sqlite');
+  const target = arg('target', '');
+  const result = await (phase === 'seed'
+    ? seedPhase(backend, target)
+    : reportPhase(backend, target, arg('workspace', ''), JSON.parse(arg('seeded', '{}')) as SeedSummary)
+  ).catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
   console.log(JSON.stringify(result));
 } else {
   const results: unknown[] = [];
   for (const backend of arg('backends', 'sqlite,postgres').split(',')) {
-    const child = spawnSync(
-      process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), '--backend', backend, '--people', String(people)],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
-    );
-    const line = child.stdout.trim().split('\n').pop() ?? '';
-    // Progress for whoever watches: each backend's figures as soon as they exist.
-    process.stderr.write(`${line}\n`);
+    const { target, cleanup } = await createTarget(backend);
+    let result: Record<string, unknown>;
     try {
-      results.push(JSON.parse(line));
-    } catch {
-      results.push({ backend, error: `exited ${child.status ?? child.signal}`, output: line.slice(0, 500) });
+      const common = ['--backend', backend, '--target', target, '--people', String(people)];
+      const seed = child<Awaited<ReturnType<typeof seedPhase>>>([...common, '--phase', 'seed']);
+      const reports = child<Awaited<ReturnType<typeof reportPhase>>>([
+        ...common,
+        '--phase',
+        'report',
+        '--workspace',
+        seed.workspaceId,
+        '--seeded',
+        JSON.stringify(seed.seeded),
+      ]);
+      result = {
+        backend,
+        seeded: seed.seeded,
+        seedSeconds: seed.seedSeconds,
+        seedPeakRssMb: seed.seedPeakRssMb,
+        ...reports,
+      };
+    } catch (error) {
+      result = { backend, error: error instanceof Error ? error.message : String(error) };
+    } finally {
+      await cleanup();
     }
+    // Progress for whoever watches: each backend's figures as soon as they exist.
+    process.stderr.write(`${JSON.stringify(result)}\n`);
+    results.push(result);
   }
   console.log(JSON.stringify({ bench: 'attribution', people, results }));
 }

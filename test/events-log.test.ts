@@ -91,6 +91,15 @@ describe.each(BACKENDS)('%s backend: events log', (backend) => {
     expect(next.data).toHaveLength(2);
     expect(next.data[0]?.id && signups.data[1]?.id && next.data[0].id < signups.data[1].id).toBe(true);
     expect((await log(`?since=${new Date(Date.now() + 60_000).toISOString()}`)).data).toEqual([]);
+    // since splits the log at an entry's arrival time: that entry and later ones, none before.
+    const all = (await log('?limit=500')).data as Array<LogEntry & { receivedAt: string }>;
+    const times = [...new Set(all.map((e) => Date.parse(e.receivedAt)))].sort((a, b) => a - b);
+    const split = times[Math.floor(times.length / 2)] as number;
+    expect(times.length).toBeGreaterThan(1);
+    const fromSplit = await log(`?limit=500&since=${split}`);
+    expect(fromSplit.data.map((e) => e.id)).toEqual(
+      all.filter((e) => Date.parse(e.receivedAt) >= split).map((e) => e.id),
+    );
     const badStatus = await t.app.inject({
       method: 'GET',
       url: '/api/v1/events-log?status=maybe',

@@ -61,6 +61,17 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   return `${prefix}_${encodeTime(now)}${encodeRandom(16)}`;
 }
 
+/** Largest time an id can encode (10 Crockford digits). */
+const MAX_ID_TIME = 32 ** 10 - 1;
+
+/**
+ * The smallest id of `prefix` minted at `ms` or later: every id minted at or after `ms` sorts at or
+ * after it, every earlier one before it. Lets a time filter use the id's primary-key order.
+ */
+export function firstIdAt(prefix: IdPrefix, ms: number): string {
+  return `${prefix}_${encodeTime(Math.min(Math.max(Math.floor(ms), 0), MAX_ID_TIME))}`;
+}
+
 export function hasPrefix(id: string, prefix: IdPrefix): boolean {
   return id.startsWith(`${prefix}_`);
 }

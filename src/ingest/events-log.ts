@@ -1,6 +1,6 @@
 import type { AppContext } from '../context/context.js';
 import { AppError } from '../errors/codes.js';
-import { newId } from '../ids/ids.js';
+import { firstIdAt, newId } from '../ids/ids.js';
 import type { EventLogTable } from '../storage/tables/ingest.js';
 import { redactedJson, stripNul } from './redact.js';
 
@@ -62,7 +62,8 @@ export async function listEventsLog(
   if (filters.status !== undefined) query = query.where('status', '=', filters.status);
   if (filters.eventName !== undefined) query = query.where('event_name', '=', filters.eventName);
   if (filters.requestId !== undefined) query = query.where('request_id', '=', filters.requestId);
-  if (filters.since !== undefined) query = query.where('received_at', '>=', filters.since);
+  // A log id encodes its row's arrival time (received_at): the primary key serves the time filter.
+  if (filters.since !== undefined) query = query.where('log_id', '>=', firstIdAt('log', filters.since));
   if (filters.cursor !== undefined) query = query.where('log_id', '<', filters.cursor);
   const rows = await query
     .orderBy('log_id', 'desc')
@@ -76,7 +77,7 @@ export async function listEventsLog(
 }
 
 /**
- * Rows that arrived at or after `since` (ms), oldest first: the live stream polls this with an
+ * Rows that arrived at or after `since` (ms), oldest first (log ids sort by arrival time): the live stream polls this with an
  * overlap window and drops ids it has already sent, so rows committed slightly out of order across
  * processes are still delivered once.
  */
@@ -90,8 +91,7 @@ export async function tailEventsLog(
     .selectFrom('events_log')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
-    .where('received_at', '>=', since)
-    .orderBy('received_at')
+    .where('log_id', '>=', firstIdAt('log', since))
     .orderBy('log_id')
     .limit(limit)
     .execute();
