@@ -14,7 +14,13 @@ import { createWorkspace } from '../../src/workspaces/workspaces.js';
 
 const total = Number(process.argv[2] ?? 20000);
 const concurrency = Number(process.argv[3] ?? 50);
-const ctx = await createContext(parseConfig({ logLevel: 'silent', data: mkdtempSync(join(tmpdir(), 'tp-ack-')) }, {}));
+const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
+const ctx = await createContext(
+  parseConfig(
+    { logLevel: 'silent', ...(databaseUrl ? { databaseUrl } : { data: mkdtempSync(join(tmpdir(), 'tp-ack-')) }) },
+    {},
+  ),
+);
 const workspace = await createWorkspace(ctx.storage.db, { name: 'Ack' });
 const inbox = inboxOf(ctx);
 inbox.enabled = true;

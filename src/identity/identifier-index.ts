@@ -1,4 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { hasLateralJoins } from '../storage/database.js';
 import type { RowWriter } from '../storage/row-writer.js';
 import type { Database } from '../storage/schema.js';
 import type { PersonIdentifierTable, PersonTable } from '../storage/tables/core.js';
@@ -16,6 +17,36 @@ export class StrongIdentifierRace extends Error {
   constructor() {
     super('a new strong identifier was stored by a concurrent transaction');
   }
+}
+
+interface FoundRow {
+  kind: string;
+  value: string;
+  person_id: string;
+  last_seen_at: number | string;
+  merged_into: string | null;
+}
+
+/**
+ * The identifiers' rows and their people's parents, one primary-key probe per (kind, value) pair. The
+ * pairs come as a VALUES list. On PostgreSQL each is probed through LATERAL ... LIMIT 1, because a
+ * plain join (or kind IN (...) AND value IN (...)) let the planner, with statistics that lag a growing
+ * workspace, read all of the workspace's identifiers through another workspace_id-led index: the
+ * lookup then grew with the workspace. SQLite's planner probes the key for the plain join.
+ */
+async function lookUp(trx: Kysely<Database>, workspaceId: string, ids: readonly Identifier[]): Promise<FoundRow[]> {
+  const pairs = sql.join(ids.map((id) => sql`(${id.kind}, ${id.value})`));
+  const identifiers = hasLateralJoins(trx)
+    ? sql`cross join lateral (
+        select * from person_identifiers pi
+        where pi.workspace_id = ${workspaceId} and pi.kind = q.column1 and pi.value = q.column2 limit 1) pi`
+    : sql`join person_identifiers pi
+        on pi.workspace_id = ${workspaceId} and pi.kind = q.column1 and pi.value = q.column2`;
+  const { rows } = await sql<FoundRow>`
+    select pi.kind, pi.value, pi.person_id, pi.last_seen_at, p.merged_into
+    from (values ${pairs}) as q ${identifiers}
+    left join people p on p.workspace_id = pi.workspace_id and p.person_id = pi.person_id`.execute(trx);
+  return rows;
 }
 
 const key = (kind: string, value: string) => `${kind}\u0000${value}`;
@@ -145,18 +176,7 @@ export class IdentifierIndex {
     await this.flushPending(trx);
     for (let i = 0; i < missing.length; i += CHUNK) {
       const part = missing.slice(i, i + CHUNK);
-      const found = await trx
-        .selectFrom('person_identifiers as pi')
-        .leftJoin('people as p', (join) =>
-          join.onRef('p.workspace_id', '=', 'pi.workspace_id').onRef('p.person_id', '=', 'pi.person_id'),
-        )
-        .select(['pi.kind', 'pi.value', 'pi.person_id', 'pi.last_seen_at', 'p.merged_into'])
-        .where('pi.workspace_id', '=', this.workspaceId)
-        // kind IN (...) AND value IN (...) probes the primary key on both backends; an OR of (kind,
-        // value) pairs made SQLite scan the workspace's identifiers. Unasked pairs are ignored below.
-        .where('pi.kind', 'in', [...new Set(part.map((id) => id.kind))])
-        .where('pi.value', 'in', [...new Set(part.map((id) => id.value))])
-        .execute();
+      const found = await lookUp(trx, this.workspaceId, part);
       for (const id of part) this.rows.set(key(id.kind, id.value), null);
       for (const r of found) {
         const k = key(r.kind, r.value);

@@ -7,6 +7,7 @@ import {
   type Driver,
   Kysely,
   PostgresDialect,
+  SqliteAdapter,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
@@ -31,6 +32,14 @@ export interface Capabilities {
   skipLocked: boolean;
   /** More than one transaction may run at once (SQLite has a single writer). */
   concurrentWriters: boolean;
+}
+
+/**
+ * Whether queries on this handle (or a transaction of it) may use LATERAL joins: PostgreSQL can, SQLite
+ * cannot. For code that only holds a Kysely handle, not the Storage and its capabilities.
+ */
+export function hasLateralJoins(db: Kysely<Database>): boolean {
+  return !(db.getExecutor().adapter instanceof SqliteAdapter);
 }
 
 export interface Storage {
