@@ -1,7 +1,8 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { classifyChannel } from '../attribution/channels.js';
 import type { ClickIds, StoredEvent, Utm } from '../events/stored-event.js';
 import { newId } from '../ids/ids.js';
+import { hasLateralJoins } from '../storage/database.js';
 import type { RowWriter } from '../storage/row-writer.js';
 import type { Database } from '../storage/schema.js';
 import type { TouchpointTable } from '../storage/tables/core.js';
@@ -187,6 +188,20 @@ async function latestTouches(
   const out = new Map<string, TouchpointTable>();
   for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) {
     const part = keys.slice(i, i + LOOKUP_CHUNK);
+    if (hasLateralJoins(trx)) {
+      // One index probe per key, as for identifiers (see identifier-index.ts lookUp).
+      const { rows } = await sql<TouchpointTable>`
+        select t.* from (values ${sql.join(part.map((k) => sql`(${k})`))}) as q
+        cross join lateral (
+          select * from touchpoints s
+          where s.workspace_id = ${workspaceId} and ${sql.ref(`s.${column}`)} = q.column1
+          order by s.occurred_at desc, s.touchpoint_id desc limit 1) t`.execute(trx);
+      for (const row of rows) {
+        const key = row[column];
+        if (key !== null) out.set(key, { ...row, occurred_at: Number(row.occurred_at) });
+      }
+      continue;
+    }
     const rows = await trx
       .selectFrom((eb) =>
         eb
@@ -237,41 +252,64 @@ export async function recordEventTouchpoints(
   for (const [workspaceId, touches] of byWorkspace) await recordWorkspaceTouches(trx, workspaceId, touches, writer);
 }
 
+/** The first touchpoint of each (click id type, click id) asked for, by clickKey. */
+async function firstClickTouches(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  pairs: Map<string, { type: string; id: string }>,
+): Promise<Map<string, TouchpointTable>> {
+  const clicks = new Map<string, TouchpointTable>();
+  const asked = [...pairs.values()];
+  for (let i = 0; i < asked.length; i += LOOKUP_CHUNK) {
+    const part = asked.slice(i, i + LOOKUP_CHUNK);
+    const found = hasLateralJoins(trx)
+      ? // One index probe per click, as for identifiers (see identifier-index.ts lookUp).
+        (
+          await sql<TouchpointTable>`
+            select t.* from (values ${sql.join(part.map((c) => sql`(${c.type}, ${c.id})`))}) as q
+            cross join lateral (
+              select * from touchpoints s
+              where s.workspace_id = ${workspaceId} and s.click_id_type = q.column1 and s.click_id = q.column2
+              order by s.occurred_at, s.touchpoint_id limit 1) t`.execute(trx)
+        ).rows
+      : await trx
+          .selectFrom('touchpoints')
+          .selectAll()
+          .where('workspace_id', '=', workspaceId)
+          .where('click_id_type', 'in', [...new Set(part.map((c) => c.type))])
+          .where(
+            'click_id',
+            'in',
+            part.map((c) => c.id),
+          )
+          .orderBy('occurred_at')
+          .orderBy('touchpoint_id')
+          .execute();
+    for (const row of found) {
+      if (row.click_id === null || row.click_id_type === null) continue;
+      const key = clickKey(row.click_id_type, row.click_id);
+      if (pairs.has(key) && !clicks.has(key)) clicks.set(key, { ...row, occurred_at: Number(row.occurred_at) });
+    }
+  }
+  return clicks;
+}
+
 async function recordWorkspaceTouches(
   trx: Kysely<Database>,
   workspaceId: string,
   touches: Array<{ input: TouchInput; row: TouchpointTable }>,
   writer: RowWriter | undefined,
 ): Promise<void> {
-  const clickIds = new Set<string>();
-  const clickTypes = new Set<string>();
+  const clickPairs = new Map<string, { type: string; id: string }>();
   const personKeys = new Set<string>();
   const visitorKeys = new Set<string>();
   for (const { input, row } of touches) {
     if (row.click_id !== null && row.click_id_type !== null) {
-      clickIds.add(row.click_id);
-      clickTypes.add(row.click_id_type);
+      clickPairs.set(clickKey(row.click_id_type, row.click_id), { type: row.click_id_type, id: row.click_id });
     } else if (input.personId !== null) personKeys.add(input.personId);
     else if (input.visitorId !== null) visitorKeys.add(input.visitorId);
   }
-  const clicks = new Map<string, TouchpointTable>();
-  const ids = [...clickIds];
-  for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
-    const found = await trx
-      .selectFrom('touchpoints')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('click_id_type', 'in', [...clickTypes])
-      .where('click_id', 'in', ids.slice(i, i + LOOKUP_CHUNK))
-      .orderBy('occurred_at')
-      .orderBy('touchpoint_id')
-      .execute();
-    for (const row of found) {
-      if (row.click_id === null || row.click_id_type === null) continue;
-      const key = clickKey(row.click_id_type, row.click_id);
-      if (!clicks.has(key)) clicks.set(key, { ...row, occurred_at: Number(row.occurred_at) });
-    }
-  }
+  const clicks = await firstClickTouches(trx, workspaceId, clickPairs);
   const lastByPerson =
     personKeys.size === 0 ? new Map() : await latestTouches(trx, workspaceId, 'person_id', [...personKeys]);
   const lastByVisitor =
