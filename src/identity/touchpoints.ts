@@ -188,39 +188,39 @@ async function latestTouches(
   const out = new Map<string, TouchpointTable>();
   for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) {
     const part = keys.slice(i, i + LOOKUP_CHUNK);
-    if (hasLateralJoins(trx)) {
-      // One index probe per key, as for identifiers (see identifier-index.ts lookUp).
-      const { rows } = await sql<TouchpointTable>`
-        select t.* from (values ${sql.join(part.map((k) => sql`(${k})`))}) as q
-        cross join lateral (
-          select * from touchpoints s
-          where s.workspace_id = ${workspaceId} and ${sql.ref(`s.${column}`)} = q.column1
-          order by s.occurred_at desc, s.touchpoint_id desc limit 1) t`.execute(trx);
-      for (const row of rows) {
-        const key = row[column];
-        if (key !== null) out.set(key, { ...row, occurred_at: Number(row.occurred_at) });
-      }
-      continue;
-    }
-    const rows = await trx
-      .selectFrom((eb) =>
-        eb
-          .selectFrom('touchpoints')
-          .selectAll()
-          .select((b) =>
-            b.fn
-              .agg<number>('row_number')
-              .over((ob) => ob.partitionBy(column).orderBy('occurred_at', 'desc').orderBy('touchpoint_id', 'desc'))
-              .as('rn'),
-          )
-          .where('workspace_id', '=', workspaceId)
-          .where(column, 'in', part)
-          .as('t'),
-      )
-      .selectAll()
-      .where('rn', '=', 1)
-      .execute();
-    for (const { rn: _rn, ...row } of rows) {
+    const rows: TouchpointTable[] = hasLateralJoins(trx)
+      ? // One index probe per key, as for identifiers (see identifier-index.ts lookUp).
+        (
+          await sql<TouchpointTable>`
+            select t.* from (values ${sql.join(part.map((k) => sql`(${k})`))}) as q
+            cross join lateral (
+              select * from touchpoints s
+              where s.workspace_id = ${workspaceId} and ${sql.ref(`s.${column}`)} = q.column1
+              order by s.occurred_at desc, s.touchpoint_id desc limit 1) t`.execute(trx)
+        ).rows
+      : (
+          await trx
+            .selectFrom((eb) =>
+              eb
+                .selectFrom('touchpoints')
+                .selectAll()
+                .select((b) =>
+                  b.fn
+                    .agg<number>('row_number')
+                    .over((ob) =>
+                      ob.partitionBy(column).orderBy('occurred_at', 'desc').orderBy('touchpoint_id', 'desc'),
+                    )
+                    .as('rn'),
+                )
+                .where('workspace_id', '=', workspaceId)
+                .where(column, 'in', part)
+                .as('t'),
+            )
+            .selectAll()
+            .where('rn', '=', 1)
+            .execute()
+        ).map(({ rn: _rn, ...row }) => row);
+    for (const row of rows) {
       const key = row[column];
       if (key !== null) out.set(key, { ...row, occurred_at: Number(row.occurred_at) });
     }
