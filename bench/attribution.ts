@@ -32,6 +32,11 @@ const pgAdmin = process.env.TOUCHPOINT_BENCH_PG ?? 'postgres://root@127.0.0.1:54
 const seconds = (since: number) => Math.round((performance.now() - since) / 10) / 100;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+const memoryMb = () => {
+  const m = process.memoryUsage();
+  const mb = (bytes: number) => Math.round(bytes / 1048576);
+  return { rss: mb(m.rss), heapUsed: mb(m.heapUsed), arrayBuffers: mb(m.arrayBuffers), peakRss: peakRssMb() };
+};
 
 /** Where one backend's data lives: a SQLite directory or a scratch PostgreSQL database URL. */
 async function createTarget(backend: string): Promise<{ target: string; cleanup: () => Promise<void> }> {
@@ -88,7 +93,11 @@ async function reportPhase(backend: string, target: string, workspaceId: string,
     let t = performance.now();
     await report('last_touch');
     const coldReportSeconds = seconds(t);
+    // What the journey store holds once built (the rest of the peak is transient, during the build).
+    const afterCold = memoryMb();
     const warmSeconds: Record<string, number> = {};
+    // Peak RSS only grows: where it jumps tells which model needed the memory.
+    const peakRssMbAfter: Record<string, number> = {};
     for (const model of MODELS) {
       const runs: number[] = [];
       for (let i = 0; i < 3; i++) {
@@ -97,8 +106,17 @@ async function reportPhase(backend: string, target: string, workspaceId: string,
         runs.push(seconds(t));
       }
       warmSeconds[model] = median(runs);
+      peakRssMbAfter[model] = peakRssMb();
     }
-    return { coldReportSeconds, warmSeconds, markovSeconds: warmSeconds.markov, peakRssMb: peakRssMb() };
+    return {
+      coldReportSeconds,
+      warmSeconds,
+      markovSeconds: warmSeconds.markov,
+      memoryAfterColdMb: afterCold,
+      peakRssAfterColdMb: afterCold.peakRss,
+      peakRssMbAfter,
+      peakRssMb: peakRssMb(),
+    };
   } finally {
     await storage.close();
   }

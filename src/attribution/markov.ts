@@ -21,6 +21,19 @@ export interface AggregatedPath {
   nulls: number;
 }
 
+/**
+ * Distinct paths with channel ids 0..channelCount-1, flattened: path i is ids[start[i] .. start[i+1]).
+ * The engine counts paths straight into this shape, so a million journeys cost no per-path objects.
+ */
+export interface PathTable {
+  channelCount: number;
+  start: ArrayLike<number>;
+  ids: ArrayLike<number>;
+  conversions: ArrayLike<number>;
+  value: ArrayLike<number>;
+  nulls: ArrayLike<number>;
+}
+
 export interface ChannelCredit {
   channel: string;
   conversions: number;
@@ -46,8 +59,12 @@ interface Chain {
 
 const START = 0;
 
-function buildChain(paths: readonly AggregatedPath[], order: number, channelIds: Map<string, number>): Chain {
-  const stateIds = new Map<string, number>([['(start)', START]]);
+function buildChain(paths: PathTable, order: number): Chain {
+  const { start, ids, conversions, nulls, value } = paths;
+  // A state is a window of channel ids, keyed as digits of base channelCount + 1 (each digit >= 1, so
+  // windows of different lengths never share a key; (start) is key 0).
+  const base = paths.channelCount + 1;
+  const stateIds = new Map<number, number>([[0, START]]);
   const stateChannels: number[][] = [[]];
   const counts = new Map<number, Map<number, number>>();
   const convCount: number[] = [0];
@@ -63,21 +80,25 @@ function buildChain(paths: readonly AggregatedPath[], order: number, channelIds:
     row.set(to, (row.get(to) ?? 0) + n);
   };
 
-  for (const path of paths) {
-    const total = path.conversions + path.nulls;
+  for (let i = 0; i + 1 < start.length; i++) {
+    const pathConversions = conversions[i] as number;
+    const pathNulls = nulls[i] as number;
+    const total = pathConversions + pathNulls;
     if (!(total > 0)) continue;
-    const ids = path.channels.map((c) => channelIds.get(c) as number);
-    const windows: number[][] = [];
-    if (ids.length > 0 && ids.length <= order) windows.push(ids);
-    else for (let i = 0; i + order <= ids.length; i++) windows.push(ids.slice(i, i + order));
+    const lo = start[i] as number;
+    const n = (start[i + 1] as number) - lo;
+    // The whole path when it is no longer than `order`, else every window of `order` channels.
+    const width = Math.min(n, order);
+    const windows = n === 0 ? 0 : n - width + 1;
     let previous = START;
-    for (const window of windows) {
-      const key = window.join(' ');
+    for (let w = lo; w < lo + windows; w++) {
+      let key = 0;
+      for (let j = w; j < w + width; j++) key = key * base + (ids[j] as number) + 1;
       let state = stateIds.get(key);
       if (state === undefined) {
         state = stateIds.size;
         stateIds.set(key, state);
-        stateChannels.push(window);
+        stateChannels.push(Array.from({ length: width }, (_, j) => ids[w + j] as number));
         convCount.push(0);
         nullCount.push(0);
         valueSum.push(0);
@@ -87,11 +108,11 @@ function buildChain(paths: readonly AggregatedPath[], order: number, channelIds:
       add(previous, state, total);
       previous = state;
     }
-    convCount[previous] = (convCount[previous] ?? 0) + path.conversions;
-    nullCount[previous] = (nullCount[previous] ?? 0) + path.nulls;
-    if (path.conversions > 0) {
-      valueSum[previous] = (valueSum[previous] ?? 0) + path.value;
-      convForValue[previous] = (convForValue[previous] ?? 0) + path.conversions;
+    convCount[previous] = (convCount[previous] ?? 0) + pathConversions;
+    nullCount[previous] = (nullCount[previous] ?? 0) + pathNulls;
+    if (pathConversions > 0) {
+      valueSum[previous] = (valueSum[previous] ?? 0) + (value[i] as number);
+      convForValue[previous] = (convForValue[previous] ?? 0) + pathConversions;
     }
   }
 
@@ -118,7 +139,7 @@ function buildChain(paths: readonly AggregatedPath[], order: number, channelIds:
     meanValue[s] = cv > 0 ? (valueSum[s] ?? 0) / cv : 0;
   }
   rowStart[stateCount] = targets.length;
-  const statesOfChannel = [...channelIds.values()].map(() => new Uint8Array(stateCount));
+  const statesOfChannel = Array.from({ length: paths.channelCount }, () => new Uint8Array(stateCount));
   stateChannels.forEach((channels, state) => {
     for (const c of channels) (statesOfChannel[c] as Uint8Array)[state] = 1;
   });
@@ -161,27 +182,51 @@ function absorb(chain: Chain, weight: Float64Array | null, removed: Uint8Array |
   return reward[START] as number;
 }
 
-/** Channel ids in order of first appearance (ChannelAttribution's output order). */
-function channelIndex(paths: readonly AggregatedPath[]): Map<string, number> {
-  const ids = new Map<string, number>();
-  for (const path of paths) for (const c of path.channels) if (!ids.has(c)) ids.set(c, ids.size);
-  return ids;
+/** Channel ids in order of first appearance (ChannelAttribution's output order), and the paths over them. */
+function pathTableOf(paths: readonly AggregatedPath[]): { channels: string[]; table: PathTable } {
+  const channelIds = new Map<string, number>();
+  const start = [0];
+  const ids: number[] = [];
+  for (const path of paths) {
+    for (const c of path.channels) {
+      let id = channelIds.get(c);
+      if (id === undefined) {
+        id = channelIds.size;
+        channelIds.set(c, id);
+      }
+      ids.push(id);
+    }
+    start.push(ids.length);
+  }
+  const table = {
+    channelCount: channelIds.size,
+    start,
+    ids,
+    conversions: paths.map((p) => p.conversions),
+    value: paths.map((p) => p.value),
+    nulls: paths.map((p) => p.nulls),
+  };
+  return { channels: [...channelIds.keys()], table };
 }
 
-export function markovAttribution(paths: readonly AggregatedPath[], order = 1): MarkovResult {
+function sum(values: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i] as number;
+  return total;
+}
+
+/** Markov removal effects and credit per channel id of `paths` (see the definitions above). */
+export function markovByChannelId(paths: PathTable, order = 1) {
   if (!Number.isInteger(order) || order < 1 || order > 3) throw new RangeError('order must be 1, 2 or 3');
-  const channelIds = channelIndex(paths);
-  const chain = buildChain(paths, order, channelIds);
-  const totalConversions = paths.reduce((a, p) => a + p.conversions, 0);
-  const totalValue = paths.reduce((a, p) => a + p.value, 0);
+  const chain = buildChain(paths, order);
+  const totalConversions = sum(paths.conversions);
+  const totalValue = sum(paths.value);
   const pAll = absorb(chain, null, null);
   const vAll = absorb(chain, chain.meanValue, null);
-  const effects = [...channelIds.entries()].map(([channel, id]) => {
-    const mask = chain.statesOfChannel[id] as Uint8Array;
+  const effects = chain.statesOfChannel.map((mask) => {
     const p = absorb(chain, null, mask);
     const v = absorb(chain, chain.meanValue, mask);
     return {
-      channel,
       removalEffect: pAll > 0 ? Math.max(0, 1 - p / pAll) : 0,
       removalEffectValue: vAll > 0 ? Math.max(0, 1 - v / vAll) : 0,
     };
@@ -198,23 +243,53 @@ export function markovAttribution(paths: readonly AggregatedPath[], order = 1): 
   };
 }
 
+export function markovAttribution(paths: readonly AggregatedPath[], order = 1): MarkovResult {
+  const { channels, table } = pathTableOf(paths);
+  const result = markovByChannelId(table, order);
+  return {
+    conversionProbability: result.conversionProbability,
+    channels: result.channels.map((c, id) => ({ channel: channels[id] as string, ...c })),
+  };
+}
+
 /**
  * Simplified Shapley value (Zhao et al., 2018): with the coalition worth v(S) = conversions of the
  * journeys whose set of channels is contained in S, each channel's Shapley value is the sum, over the
  * channel sets S that contain it, of conversions(S) / |S| — so it is computed in one pass, without
- * enumerating 2^n coalitions.
+ * enumerating 2^n coalitions. Returns conversions and value per channel id.
  */
-export function shapleyAttribution(paths: readonly AggregatedPath[]): ChannelCredit[] {
-  const out = new Map<string, ChannelCredit>();
-  for (const c of channelIndex(paths).keys()) out.set(c, { channel: c, conversions: 0, value: 0 });
-  for (const path of paths) {
-    const unique = [...new Set(path.channels)];
-    if (unique.length === 0 || path.conversions === 0) continue;
+export function shapleyByChannelId(paths: PathTable): { conversions: Float64Array; value: Float64Array } {
+  const conversions = new Float64Array(paths.channelCount);
+  const value = new Float64Array(paths.channelCount);
+  // seen[c] === i + 1: channel c already counted for path i (no per-path set).
+  const seen = new Float64Array(paths.channelCount);
+  const unique: number[] = [];
+  for (let i = 0; i + 1 < paths.start.length; i++) {
+    const pathConversions = paths.conversions[i] as number;
+    if (pathConversions === 0) continue;
+    unique.length = 0;
+    for (let k = paths.start[i] as number; k < (paths.start[i + 1] as number); k++) {
+      const c = paths.ids[k] as number;
+      if (seen[c] === i + 1) continue;
+      seen[c] = i + 1;
+      unique.push(c);
+    }
+    if (unique.length === 0) continue;
+    const pathValue = paths.value[i] as number;
     for (const c of unique) {
-      const entry = out.get(c) as ChannelCredit;
-      entry.conversions += path.conversions / unique.length;
-      entry.value += path.value / unique.length;
+      conversions[c] = (conversions[c] as number) + pathConversions / unique.length;
+      value[c] = (value[c] as number) + pathValue / unique.length;
     }
   }
-  return [...out.values()];
+  return { conversions, value };
+}
+
+export function shapleyAttribution(paths: readonly AggregatedPath[]): ChannelCredit[] {
+  const { channels, table } = pathTableOf(paths);
+  const { conversions, value } = shapleyByChannelId(table);
+  return channels.map((channel, id) => ({
+    channel,
+    conversions: conversions[id] as number,
+    value: value[id] as number,
+  }));
 }

@@ -1,11 +1,12 @@
 import type { EngineOptions } from './engine.js';
 import type { JourneyStore, PeriodConversions } from './journeys.js';
-import { type AggregatedPath, markovAttribution, shapleyAttribution } from './markov.js';
+import { markovByChannelId, type PathTable, shapleyByChannelId } from './markov.js';
 
-/** Distinct channel paths with their conversions, value and non-converting journeys. */
+/** Distinct channel paths with their conversions, value and non-converting journeys, as a PathTable. */
 class PathCounts {
   private readonly index = new Map<number | string, number>();
-  readonly paths: number[][] = [];
+  readonly start: number[] = [0];
+  readonly ids: number[] = [];
   readonly conversions: number[] = [];
   readonly value: number[] = [];
   readonly nulls: number[] = [];
@@ -14,9 +15,10 @@ class PathCounts {
   add(key: number | string, ids: Uint16Array, n: number, conversions: number, value: number, nulls: number): void {
     let i = this.index.get(key);
     if (i === undefined) {
-      i = this.paths.length;
+      i = this.conversions.length;
       this.index.set(key, i);
-      this.paths.push(Array.from(ids.subarray(0, n)));
+      for (let k = 0; k < n; k++) this.ids.push(ids[k] as number);
+      this.start.push(this.ids.length);
       this.conversions.push(0);
       this.value.push(0);
       this.nulls.push(0);
@@ -26,13 +28,9 @@ class PathCounts {
     this.nulls[i] = (this.nulls[i] as number) + nulls;
   }
 
-  aggregated(channels: readonly string[]): AggregatedPath[] {
-    return this.paths.map((ids, i) => ({
-      channels: ids.map((c) => channels[c] as string),
-      conversions: this.conversions[i] as number,
-      value: this.value[i] as number,
-      nulls: this.nulls[i] as number,
-    }));
+  table(channelCount: number): PathTable {
+    const { start, ids, conversions, value, nulls } = this;
+    return { channelCount, start, ids, conversions, value, nulls };
   }
 }
 
@@ -52,8 +50,8 @@ function pathKey(ids: Uint16Array, n: number, base: number): number | string {
 /**
  * The Markov / Shapley weight of each channel (indexed like `store.channels`) over all paths of the
  * period: each conversion's eligible path, and for people who did not convert in the period, their
- * touches in the period (null paths). One pass over the columns; paths are counted by integer key, so
- * only distinct paths become arrays of channel names for the chain.
+ * touches in the period (null paths). One pass over the columns; paths are counted by integer key into
+ * one flat table of channel ids, which the chain reads as it is.
  */
 export function channelWeights(
   store: JourneyStore,
@@ -97,13 +95,8 @@ export function channelWeights(
     const n = pathOf(p, options.days.start, options.days.end, true);
     if (n > 0) counts.add(pathKey(ids, n, base), ids, n, 0, 0, 1);
   }
-  const paths = counts.aggregated(store.channels);
-  const weights = new Float64Array(store.channels.length);
-  const channelIndex = new Map(store.channels.map((c, i) => [c, i]));
-  const credits =
-    options.model === 'markov'
-      ? markovAttribution(paths, options.order ?? 1).channels.map((c) => [c.channel, c.removalEffect] as const)
-      : shapleyAttribution(paths).map((c) => [c.channel, c.conversions] as const);
-  for (const [channel, weight] of credits) weights[channelIndex.get(channel) as number] = weight;
-  return weights;
+  const paths = counts.table(store.channels.length);
+  return options.model === 'markov'
+    ? Float64Array.from(markovByChannelId(paths, options.order ?? 1).channels, (c) => c.removalEffect)
+    : shapleyByChannelId(paths).conversions;
 }
