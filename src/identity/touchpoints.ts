@@ -178,6 +178,31 @@ const BATCH_ROWS = 200;
 const LOOKUP_CHUNK = 400;
 const clickKey = (type: string, id: string) => `${type}\u0000${id}`;
 
+/**
+ * PostgreSQL only (LATERAL): for each key (values of `columns`), the earliest touchpoint in
+ * (occurred_at, touchpoint_id) order, or the latest with 'desc'. One index probe per key, whatever
+ * the statistics say (see identifier-index.ts lookUp for why).
+ */
+async function probeTouchPerKey(
+  trx: Kysely<Database>,
+  workspaceId: string,
+  columns: ReadonlyArray<'person_id' | 'visitor_id' | 'click_id_type' | 'click_id'>,
+  keys: ReadonlyArray<readonly string[]>,
+  order: 'asc' | 'desc',
+): Promise<TouchpointTable[]> {
+  const match = sql.join(
+    columns.map((c, i) => sql`${sql.ref(`s.${c}`)} = ${sql.ref(`q.column${i + 1}`)}`),
+    sql` and `,
+  );
+  const direction = sql.raw(order);
+  const { rows } = await sql<TouchpointTable>`
+    select t.* from (values ${sql.join(keys.map((k) => sql`(${sql.join(k)})`))}) as q
+    cross join lateral (
+      select * from touchpoints s where s.workspace_id = ${workspaceId} and ${match}
+      order by s.occurred_at ${direction}, s.touchpoint_id ${direction} limit 1) t`.execute(trx);
+  return rows;
+}
+
 /** The latest touchpoint of each person (or browser) asked for, as recordTouch's query would find it. */
 async function latestTouches(
   trx: Kysely<Database>,
@@ -189,15 +214,13 @@ async function latestTouches(
   for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) {
     const part = keys.slice(i, i + LOOKUP_CHUNK);
     const rows: TouchpointTable[] = hasLateralJoins(trx)
-      ? // One index probe per key, as for identifiers (see identifier-index.ts lookUp).
-        (
-          await sql<TouchpointTable>`
-            select t.* from (values ${sql.join(part.map((k) => sql`(${k})`))}) as q
-            cross join lateral (
-              select * from touchpoints s
-              where s.workspace_id = ${workspaceId} and ${sql.ref(`s.${column}`)} = q.column1
-              order by s.occurred_at desc, s.touchpoint_id desc limit 1) t`.execute(trx)
-        ).rows
+      ? await probeTouchPerKey(
+          trx,
+          workspaceId,
+          [column],
+          part.map((k) => [k]),
+          'desc',
+        )
       : (
           await trx
             .selectFrom((eb) =>
@@ -263,15 +286,13 @@ async function firstClickTouches(
   for (let i = 0; i < asked.length; i += LOOKUP_CHUNK) {
     const part = asked.slice(i, i + LOOKUP_CHUNK);
     const found = hasLateralJoins(trx)
-      ? // One index probe per click, as for identifiers (see identifier-index.ts lookUp).
-        (
-          await sql<TouchpointTable>`
-            select t.* from (values ${sql.join(part.map((c) => sql`(${c.type}, ${c.id})`))}) as q
-            cross join lateral (
-              select * from touchpoints s
-              where s.workspace_id = ${workspaceId} and s.click_id_type = q.column1 and s.click_id = q.column2
-              order by s.occurred_at, s.touchpoint_id limit 1) t`.execute(trx)
-        ).rows
+      ? await probeTouchPerKey(
+          trx,
+          workspaceId,
+          ['click_id_type', 'click_id'],
+          part.map((c) => [c.type, c.id]),
+          'asc',
+        )
       : await trx
           .selectFrom('touchpoints')
           .selectAll()

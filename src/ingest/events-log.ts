@@ -77,9 +77,9 @@ export async function listEventsLog(
 }
 
 /**
- * Rows that arrived at or after `since` (ms), oldest first (log ids sort by arrival time): the live stream polls this with an
- * overlap window and drops ids it has already sent, so rows committed slightly out of order across
- * processes are still delivered once.
+ * Rows that arrived at or after `since` (ms), oldest first (log ids sort by arrival time): the live
+ * stream polls this with an overlap window and drops ids it has already sent, so rows committed
+ * slightly out of order across processes are still delivered once.
  */
 export async function tailEventsLog(
   ctx: AppContext,
