@@ -26,6 +26,9 @@ const { values: args } = parseArgs({
     'batch-duration': { type: 'string' },
     'batch-connections': { type: 'string', default: '10' },
     'batch-size': { type: 'string', default: '100' },
+    // Diagnostics: a fixed request rate, so CPU per event compares across runs on a noisy machine.
+    rate: { type: 'string' },
+    'batch-rate': { type: 'string' },
   },
 });
 const databaseUrl = args['database-url'] ?? process.env.TOUCHPOINT_DATABASE_URL;
@@ -34,6 +37,8 @@ const connections = Number(args.connections);
 const batchDuration = Number(args['batch-duration'] ?? args.duration);
 const batchConnections = Number(args['batch-connections']);
 const batchSize = Number(args['batch-size']);
+const rate = args.rate === undefined ? undefined : Number(args.rate);
+const batchRate = args['batch-rate'] === undefined ? undefined : Number(args['batch-rate']);
 
 interface Child {
   proc: ChildProcess;
@@ -46,7 +51,12 @@ interface Child {
  */
 const outdir = join(here, '..', 'node_modules', '.cache', 'touchpoint-bench');
 await build({
-  entryPoints: [join(here, 'support', 'app-server.ts'), join(here, 'support', 'bare-server.ts')],
+  entryPoints: {
+    'app-server': join(here, 'support', 'app-server.ts'),
+    'bare-server': join(here, 'support', 'bare-server.ts'),
+    // Beside the app bundle, where the ingest thread looks for its entry.
+    'ingest-thread-worker': join(here, '..', 'src', 'ingest', 'ingest-thread-worker.ts'),
+  },
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -124,12 +134,19 @@ function processed(events: number, seconds: number, settle: Settle) {
 
 interface Cpu {
   ms: number;
+  /** The main thread's share (Linux): the event loop, which HTTP cannot leave. */
+  mainMs?: number;
 }
 
 /** Server CPU per acknowledged event, while acknowledging and while processing what was left. */
 function cpuPerEvent(events: number, run: Cpu, drain: Cpu) {
   const us = (ms: number) => Math.round((ms * 1000) / Math.max(events, 1));
-  return { runUs: us(run.ms), drainUs: us(drain.ms), totalUs: us(run.ms + drain.ms) };
+  return {
+    runUs: us(run.ms),
+    runMainThreadUs: run.mainMs === undefined ? null : us(run.mainMs),
+    drainUs: us(drain.ms),
+    totalUs: us(run.ms + drain.ms),
+  };
 }
 
 interface RunFigures {
@@ -150,6 +167,7 @@ async function single(child: Child, headers: Record<string, string>, collect: bo
     method: 'POST',
     connections,
     duration,
+    ...(rate === undefined ? {} : { overallRate: rate }),
     headers: { 'content-type': 'application/json', ...headers },
     requests: [
       {
@@ -207,6 +225,7 @@ async function batch(child: Child, token: string) {
     method: 'POST',
     connections: batchConnections,
     duration: batchDuration,
+    ...(batchRate === undefined ? {} : { overallRate: batchRate }),
     headers: {
       'content-type': 'application/json',
       authorization: `Basic ${Buffer.from(`${token}:`).toString('base64')}`,

@@ -30,6 +30,11 @@ export interface ServerConfig {
    * (backpressure instead of an unbounded backlog).
    */
   ingestMaxBacklog: number;
+  /**
+   * SQLite: commit and process ingestion in a worker thread with its own connection (ingest-thread.ts),
+   * so the event loop keeps to HTTP. Ignored on PostgreSQL, whose pool already works beside it.
+   */
+  ingestThread: boolean;
   publicUrl: string | undefined;
 }
 
@@ -152,6 +157,7 @@ export function parseConfig(raw: RawOptions, env: NodeJS.ProcessEnv, cwd: string
       bodyLimit: int(raw, env, 'bodyLimit', 512_000, 1024, 100_000_000),
       rateLimitPerMinute: int(raw, env, 'rateLimit', 60_000, 0, 100_000_000),
       ingestMaxBacklog: int(raw, env, 'ingestMaxBacklog', 500_000, 1, 1_000_000_000),
+      ingestThread: bool(raw, env, 'ingestThread', true),
       publicUrl,
     },
     // commander turns --no-worker into worker: false

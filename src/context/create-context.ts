@@ -17,12 +17,15 @@ export const REDACT_PATHS = [
   '*.accessToken',
 ];
 
-export async function createContext(config: Config, options: { migrate?: boolean } = {}): Promise<AppContext> {
+export async function createContext(
+  config: Config,
+  options: { migrate?: boolean; checkpointer?: boolean } = {},
+): Promise<AppContext> {
   const log = pino(
     { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
     pino.destination(2),
   );
-  const storage = openStorage(config.storage);
+  const storage = openStorage(config.storage, { checkpointer: options.checkpointer !== false });
   if (options.migrate !== false) await migrateToLatest(storage);
   const writes = new WriteQueue(storage.db, {
     maxBatch: 256,

@@ -18,6 +18,7 @@ import {
   parseUserAgent,
   toMinorUnits,
 } from './normalize.js';
+import { redactedJson } from './redact.js';
 import { cachedCustomEvents, invalidateWorkspaceCache } from './workspace-cache.js';
 
 /** Which request field each normalized value came from, so a 422 names the caller's field. */
@@ -124,14 +125,16 @@ export async function acceptItems(
   let customEvents = await cachedCustomEvents(ctx, workspace.id);
   const prepare = (item: IngestItem): CommitItem => {
     if (isRejected(item)) {
-      return { kind: 'rejected', error: item.rejected, surface: item.surface, name: item.name, raw: item.raw };
+      const payload = redactedJson(item.raw);
+      return { kind: 'rejected', error: item.rejected, surface: item.surface, name: item.name, payload };
     }
     try {
       const event = prepareEvent(item, workspace, customEvents, meta.requestId, now);
-      return { kind: 'event', event, surface: item.surface, raw: item.raw ?? item };
+      return { kind: 'event', key: event, event, surface: item.surface, payload: redactedJson(item.raw ?? item) };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      return { kind: 'rejected', error, surface: item.surface, name: item.name, raw: item.raw ?? item };
+      const payload = redactedJson(item.raw ?? item);
+      return { kind: 'rejected', error, surface: item.surface, name: item.name, payload };
     }
   };
   let commit = items.map(prepare);

@@ -2,15 +2,17 @@ import type { AppContext } from '../context/context.js';
 import type { AppError } from '../errors/codes.js';
 import { rowWriterOf } from '../storage/row-writer.js';
 import {
-  acceptedEvents,
+  acceptedItems,
   type ClaimedItem,
   type CommitItem,
   type CommitOutcome,
+  inboxEntry,
   type LoggedCall,
 } from './commit-items.js';
 import { claimKeys } from './dedup-keys.js';
 import { inboxOf } from './inbox.js';
 import { writeToInbox } from './inbox-rows.js';
+import { ingestThreadOf } from './ingest-thread.js';
 import { persistEvents, writeLogRows } from './persist.js';
 
 export type { CommitItem, CommitOutcome } from './commit-items.js';
@@ -78,14 +80,18 @@ class Coalescer {
         const writer = rowWriterOf(this.ctx.storage.db);
         const claimed = await claimKeys(trx, writer, group);
         await writeLogRows(trx, this.ctx, group, claimed);
-        const events = claimed.map(acceptedEvents);
+        const accepted = claimed.map(acceptedItems);
         if (deferred) {
-          const requests = group.map((call, i) => ({ ...call, events: events[i] ?? [] }));
+          const requests = group.map((call, i) => ({ ...call, events: (accepted[i] ?? []).map(inboxEntry) }));
           await writeToInbox(trx, writer, requests, this.ctx.clock.now());
         } else {
-          await persistEvents(trx, this.ctx, events.flat());
+          await persistEvents(
+            trx,
+            this.ctx,
+            accepted.flatMap((items) => items.map((item) => item.event)),
+          );
         }
-        return { claimed, accepted: events.reduce((n, list) => n + list.length, 0) };
+        return { claimed, accepted: accepted.reduce((n, list) => n + list.length, 0) };
       });
     const settle = (group: Call[], { claimed, accepted }: { claimed: ClaimedItem[][]; accepted: number }) => {
       for (const [i, call] of group.entries()) {
@@ -143,6 +149,21 @@ export function commitEvents(
   items: CommitItem[],
   options: { deferrable?: boolean } = {},
 ): Promise<CommitOutcome[]> {
+  const thread = ingestThreadOf(ctx);
+  if (thread !== undefined) {
+    const deferrable = options.deferrable === true;
+    return new Promise((resolve, reject) =>
+      thread.commit(
+        { workspaceId, requestId, receivedAt, deferrable, items },
+        (outcomes) => {
+          // The thread wrote the rejections to the events log with their request.
+          for (const item of items) if (item.kind === 'rejected') LOGGED.add(item.error);
+          resolve(outcomes);
+        },
+        reject,
+      ),
+    );
+  }
   let coalescer = COALESCERS.get(ctx);
   if (coalescer === undefined) {
     coalescer = new Coalescer(ctx);

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import { byWorkspace } from '../events/by-workspace.js';
 import type { RowWriter } from '../storage/row-writer.js';
 import type { Database } from '../storage/schema.js';
-import type { ClaimedItem, CommitItem } from './commit-items.js';
+import type { ClaimedItem, CommitItem, EventItem } from './commit-items.js';
 
 const CHUNK = 300;
 
@@ -18,29 +18,28 @@ export async function claimKeys(
   calls: ReadonlyArray<{ items: readonly CommitItem[] }>,
 ): Promise<ClaimedItem[][]> {
   const out: ClaimedItem[][] = calls.map((call) => new Array<ClaimedItem>(call.items.length));
-  type EventItem = Extract<CommitItem, { kind: 'event' }>;
   const toClaim: Array<{ item: EventItem; slot: ClaimedItem[]; at: number }> = [];
   for (const [c, call] of calls.entries()) {
     const slot = out[c] as ClaimedItem[];
     for (const [i, item] of call.items.entries()) {
       if (item.kind === 'rejected') {
         slot[i] = { item, outcome: { status: 'rejected', error: item.error } };
-      } else if (item.event.dedupKey === item.event.id) {
-        slot[i] = { item, outcome: { status: 'accepted', id: item.event.id } };
+      } else if (item.key.dedupKey === item.key.id) {
+        slot[i] = { item, outcome: { status: 'accepted', id: item.key.id } };
       } else {
         toClaim.push({ item, slot, at: i });
       }
     }
   }
-  for (const [workspaceId, entries] of byWorkspace(toClaim, (e) => e.item.event.workspaceId)) {
+  for (const [workspaceId, entries] of byWorkspace(toClaim, (e) => e.item.key.workspaceId)) {
     const first = new Map<string, string>();
     for (const { item } of entries) {
-      if (!first.has(item.event.dedupKey)) first.set(item.event.dedupKey, item.event.id);
+      if (!first.has(item.key.dedupKey)) first.set(item.key.dedupKey, item.key.id);
     }
     const owner = await claim(trx, writer, workspaceId, first);
     for (const { item, slot, at } of entries) {
-      const id = owner.get(item.event.dedupKey) ?? item.event.id;
-      slot[at] = { item, outcome: id === item.event.id ? { status: 'accepted', id } : { status: 'duplicate', id } };
+      const id = owner.get(item.key.dedupKey) ?? item.key.id;
+      slot[at] = { item, outcome: id === item.key.id ? { status: 'accepted', id } : { status: 'duplicate', id } };
     }
   }
   return out;

@@ -14,20 +14,27 @@ interface InboxBody {
 export async function writeToInbox(
   trx: Transaction<Database>,
   writer: RowWriter,
-  requests: ReadonlyArray<{ workspaceId: string; requestId: string; receivedAt: number; events: StoredEvent[] }>,
+  requests: ReadonlyArray<{
+    workspaceId: string;
+    requestId: string;
+    receivedAt: number;
+    /** Each event, or its JSON when it arrived as JSON (the ingest thread's). */
+    events: ReadonlyArray<StoredEvent | string>;
+  }>,
   now: number,
 ): Promise<void> {
   const rows: IngestInboxTable[] = [];
   for (const request of requests) {
     if (request.events.length === 0) continue;
-    const body: InboxBody = { events: request.events };
+    // An InboxBody, written from the events' JSON texts.
+    const parts = request.events.map((event) => (typeof event === 'string' ? event : JSON.stringify(event)));
     rows.push({
       workspace_id: request.workspaceId,
       inbox_id: newId('inb', request.receivedAt),
       request_id: request.requestId,
       received_at: request.receivedAt,
       events: request.events.length,
-      body: JSON.stringify(body),
+      body: `{"events":[${parts.join(',')}]}`,
       attempts: 0,
       next_attempt_at: now,
       last_error: null,

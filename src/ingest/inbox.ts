@@ -4,6 +4,7 @@ import type { AppContext } from '../context/context.js';
 import { byWorkspace } from '../events/by-workspace.js';
 import type { Database } from '../storage/schema.js';
 import { inboxEvents } from './inbox-rows.js';
+import { attachIngestThread, detachIngestThread, IngestThread } from './ingest-thread.js';
 import { persistEvents } from './persist.js';
 
 /** Events one processing transaction takes at most (keeps each commit, and the acks behind it, short). */
@@ -15,7 +16,7 @@ const EVENTS_PER_PASS = 500;
  */
 const EVENTS_PER_PASS_UNDER_LOAD = 100;
 /** Rows read per pass before counting their events. */
-const ROWS_PER_PASS = 64;
+const ROWS_PER_PASS = 500;
 /** How often a process looks for rows it did not write (another process's, or left by a crash). */
 const POLL_MS = 1000;
 /**
@@ -60,6 +61,8 @@ export class IngestInbox {
   readonly committed = { inline: 0, deferred: 0 };
   /** Passes that failed and had their rows processed one by one (metrics, benchmark). */
   failedPasses = 0;
+  /** The ingest thread that commits and processes for this process (SQLite), when one runs. */
+  private thread: IngestThread | undefined;
 
   constructor(
     private readonly ctx: AppContext,
@@ -104,8 +107,36 @@ export class IngestInbox {
     this.kick();
   }
 
+  /**
+   * Hands committing and processing to an ingest thread: this inbox then only mirrors the thread's
+   * figures, and waits for it in flush() and stop(). If the thread dies, processing comes back here.
+   */
+  useThread(thread: IngestThread): void {
+    this.thread = thread;
+    attachIngestThread(this.ctx, thread);
+    thread.onReport = (report) => {
+      this.backlog = report.backlog;
+      this.committed.inline += report.inline;
+      this.committed.deferred += report.deferred;
+      this.failedPasses += report.failedPasses;
+    };
+    thread.onExit = (error) => {
+      this.ctx.log.error({ err: error }, 'ingest thread stopped; committing and processing in the event loop');
+      this.thread = undefined;
+      detachIngestThread(this.ctx);
+      this.start();
+    };
+  }
+
   /** Stops deferring new work and processes everything due (what a graceful shutdown waits for). */
   async stop(): Promise<void> {
+    const thread = this.thread;
+    if (thread !== undefined) {
+      this.thread = undefined;
+      detachIngestThread(this.ctx);
+      await thread.stop();
+      this.backlog = 0;
+    }
     this.enabled = false;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
@@ -142,6 +173,10 @@ export class IngestInbox {
 
   /** Resolves when no due row is left (rows waiting for a retry excepted). */
   async flush(): Promise<void> {
+    if (this.thread !== undefined) {
+      await this.thread.flush();
+      return;
+    }
     // A pass already running may have looked before the latest commit; rows added since re-kick it.
     if (this.draining === undefined) this.kick();
     while (this.draining !== undefined) await this.draining;
@@ -307,6 +342,24 @@ async function processDue(
 }
 
 const INBOXES = new WeakMap<AppContext, IngestInbox>();
+
+/**
+ * Starts this process's ingest processing (what a server does when it is ready): on SQLite with
+ * `ingestThread` on, in an ingest thread; otherwise, or if the thread cannot start, in the event loop.
+ */
+export async function startIngestProcessing(ctx: AppContext): Promise<void> {
+  const inbox = inboxOf(ctx);
+  if (ctx.config.server.ingestThread && ctx.storage.dialect === 'sqlite') {
+    try {
+      inbox.useThread(await IngestThread.start(ctx));
+      ctx.log.info('ingest thread started');
+      return;
+    } catch (error) {
+      ctx.log.error({ err: error }, 'ingest thread did not start; committing and processing in the event loop');
+    }
+  }
+  inbox.start();
+}
 
 /** The context's inbox (created on first use; deferral is off until a server starts it). */
 export function inboxOf(ctx: AppContext): IngestInbox {

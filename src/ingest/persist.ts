@@ -8,7 +8,7 @@ import type { Database } from '../storage/schema.js';
 import type { EventLogTable } from '../storage/tables/ingest.js';
 import type { ClaimedItem, CommitItem, CommitOutcome, LoggedCall } from './commit-items.js';
 import { EVENT_HOOKS } from './event-hooks.js';
-import { redactedJson, stripNul } from './redact.js';
+import { stripNul } from './redact.js';
 
 /**
  * Writes accepted events in one transaction: the person of each (one identifier lookup per batch),
@@ -56,7 +56,7 @@ export async function writeLogRows(
 }
 
 function logRow(call: LoggedCall, item: CommitItem, outcome: CommitOutcome): EventLogTable {
-  const name = item.kind === 'event' ? item.event.originalName : (item.name ?? null);
+  const name = item.kind === 'event' ? item.key.originalName : (item.name ?? null);
   // One object literal of one shape for every row (hot path: one row per ingested event).
   const error = outcome.status === 'rejected' ? outcome.error : undefined;
   return {
@@ -71,7 +71,7 @@ function logRow(call: LoggedCall, item: CommitItem, outcome: CommitOutcome): Eve
     error_code: error !== undefined ? error.code : null,
     error_message: error !== undefined ? stripNul(error.message) : null,
     error_field: error?.field === undefined ? null : stripNul(error.field),
-    payload: redactedJson(item.raw),
+    payload: item.payload,
     received_at: call.receivedAt,
   };
 }

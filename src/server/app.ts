@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { readTls } from '../config/config.js';
 import type { AppContext } from '../context/context.js';
 import { AppError } from '../errors/codes.js';
-import { inboxOf, readBarrier } from '../ingest/inbox.js';
+import { inboxOf, readBarrier, startIngestProcessing } from '../ingest/inbox.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { requestIdFor } from './plugins/request-id.js';
@@ -79,7 +79,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
 
   for (const routes of ROUTES) await app.register(async (scope) => routes(scope, ctx));
   // The ingest processor runs in every API process; closing the app processes what was acknowledged.
-  app.addHook('onReady', async () => inboxOf(ctx).start());
+  app.addHook('onReady', async () => startIngestProcessing(ctx));
   // Reads see the events this process acknowledged before them, even when they are still in the inbox.
   app.addHook('preHandler', async (request) => {
     if (request.method === 'GET' && (request.url.startsWith('/api/') || request.url.startsWith('/public-api/'))) {

@@ -67,10 +67,16 @@ export function startCheckpointer(
     if (message.type === 'error') options.onError?.(message.message ?? 'checkpoint failed');
     // Between transactions only: inside one, the checkpoint could not restart the log anyway.
     if (message.type === 'long' && serving.open && !serving.inTransaction) {
+      // Without waiting: another connection (the ingest thread's) may be writing, and waiting for it
+      // would stall the event loop. A busy log is tried again at the next report.
+      const timeout = serving.pragma('busy_timeout', { simple: true }) as number;
       try {
+        serving.pragma('busy_timeout = 0');
         serving.pragma('wal_checkpoint(RESTART)');
       } catch (error) {
         options.onError?.(error instanceof Error ? error.message : String(error));
+      } finally {
+        serving.pragma(`busy_timeout = ${timeout}`);
       }
     }
   });

@@ -65,9 +65,17 @@ const pgTypes = {
   },
 };
 
-export function openStorage(config: StorageConfig): Storage {
+export interface OpenOptions {
+  /**
+   * SQLite: run the WAL checkpointer thread (default). A second connection of the same process (the
+   * ingest thread's) leaves it to the first.
+   */
+  checkpointer?: boolean;
+}
+
+export function openStorage(config: StorageConfig, options: OpenOptions = {}): Storage {
   if (config.databaseUrl !== undefined) return openPostgres(config.databaseUrl);
-  return openSqlite(config.dataDir, config.sync);
+  return openSqlite(config.dataDir, config.sync, options);
 }
 
 export function openPostgres(url: string, poolSize = 10): Storage {
@@ -106,7 +114,7 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
-export function openSqlite(dataDir: string, sync: 'normal' | 'full' = 'normal'): Storage {
+export function openSqlite(dataDir: string, sync: 'normal' | 'full' = 'normal', options: OpenOptions = {}): Storage {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, SQLITE_FILE);
   const raw = new SqliteDatabase(file);
@@ -120,7 +128,7 @@ export function openSqlite(dataDir: string, sync: 'normal' | 'full' = 'normal'):
   // Checkpoints run in a worker thread (see checkpointer.ts), not inside our commits.
   raw.pragma('wal_autocheckpoint = 0');
   raw.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-  const checkpointer = startCheckpointer(file, raw);
+  const checkpointer = options.checkpointer === false ? undefined : startCheckpointer(file, raw);
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }) });
   attachRawRows(db, sqliteRawRows(raw));
   attachSqliteRowWriter(db, raw);
@@ -130,7 +138,7 @@ export function openSqlite(dataDir: string, sync: 'normal' | 'full' = 'normal'):
     capabilities: { skipLocked: false, concurrentWriters: false },
     file,
     close: async () => {
-      await checkpointer.close();
+      await checkpointer?.close();
       // The last connection to close checkpoints the WAL into the database file.
       await db.destroy();
     },

@@ -47,7 +47,11 @@ export function fromPageUrl(url: string | undefined): { clickIds: ClickIds; utm:
 /** Drops undefined values so stored JSON stays small and comparisons stay simple. */
 export function compact<T extends object>(value: T): T {
   const out: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) if (child !== undefined) out[key] = child;
+  // for-in over the object literals built here (no inherited keys): no entry arrays (hot path).
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (child !== undefined) out[key] = child;
+  }
   return out as T;
 }
 

@@ -1,0 +1,280 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { AppContext } from '../context/context.js';
+import { wakeWorkers } from '../delivery/state.js';
+import type { ErrorCode } from '../errors/codes.js';
+import type { CommitItem, CommitOutcome, EventKey } from './commit-items.js';
+
+/**
+ * The ingest thread (SQLite): a worker thread with its own connection to the same database file that
+ * commits what ingestion acknowledges (dedup claims, events-log rows, inbox or events) and runs the
+ * inbox processor. The event loop is left with HTTP and validation, so on a multi-core machine the
+ * database work of one request runs beside the parsing of the next instead of after it.
+ *
+ * SQLite has one writer at a time: the main thread's other writes (API calls, delivery) wait for the
+ * thread's transactions as they would for another process's (busy_timeout); its own transactions are
+ * short. Outcomes are the same as in process: the thread runs the same commit code (commit.ts) on its
+ * own context and answers each request only after its transaction committed.
+ */
+
+/**
+ * An item as it crosses to the thread. An event travels as JSON text (copied, not structurally cloned,
+ * and queued in the inbox without being parsed) with the few fields its claim and log row need; a
+ * rejection as its code, message and field.
+ */
+export type WireItem =
+  | { kind: 'event'; key: EventKey; json: string; surface: string; payload: string }
+  | {
+      kind: 'rejected';
+      code: ErrorCode;
+      message: string;
+      field: string | undefined;
+      surface: string;
+      name: string | undefined;
+      payload: string;
+    };
+
+export interface WireCall {
+  seq: number;
+  workspaceId: string;
+  requestId: string;
+  receivedAt: number;
+  deferrable: boolean;
+  items: WireItem[];
+}
+
+/** Per item: the owner's event id when it is a duplicate, else null (accepted, or rejected as sent). */
+export type WireResult = { seq: number; duplicates: Array<string | null> } | { seq: number; error: string };
+
+/** What the thread's inbox did since its last report (the main thread mirrors it for metrics and reads). */
+export interface InboxReport {
+  backlog: number;
+  inline: number;
+  deferred: number;
+  failedPasses: number;
+}
+
+export type ToThread =
+  | { type: 'commit'; calls: WireCall[] }
+  | { type: 'flush'; seq: number }
+  | { type: 'stop'; seq: number };
+
+export type FromThread =
+  | { type: 'ready' }
+  | { type: 'committed'; results: WireResult[]; report: InboxReport }
+  | { type: 'flushed'; seq: number; report: InboxReport }
+  | { type: 'stopped'; seq: number; report: InboxReport }
+  | { type: 'report'; report: InboxReport }
+  | { type: 'wake' }
+  | { type: 'failed'; message: string };
+
+interface PendingCall {
+  items: CommitItem[];
+  resolve: (outcomes: CommitOutcome[]) => void;
+  reject: (error: unknown) => void;
+}
+
+export function toWire(item: CommitItem): WireItem {
+  if (item.kind === 'event') {
+    const { id, workspaceId, dedupKey, originalName } = item.key;
+    const json = item.json ?? JSON.stringify(item.event);
+    return {
+      kind: 'event',
+      key: { id, workspaceId, dedupKey, originalName },
+      json,
+      surface: item.surface,
+      payload: item.payload,
+    };
+  }
+  const { error, surface, name, payload } = item;
+  return { kind: 'rejected', code: error.code, message: error.message, field: error.field, surface, name, payload };
+}
+
+/** The outcomes of a call's items, from the thread's answer (rejections keep the caller's own errors). */
+function outcomesOf(items: readonly CommitItem[], duplicates: ReadonlyArray<string | null>): CommitOutcome[] {
+  return items.map((item, i) => {
+    if (item.kind === 'rejected') return { status: 'rejected', error: item.error };
+    const owner = duplicates[i];
+    return typeof owner === 'string' ? { status: 'duplicate', id: owner } : { status: 'accepted', id: item.key.id };
+  });
+}
+
+/** The thread's entry: compiled JavaScript next to this file, or (tests, tsx) the TypeScript source. */
+function workerEntry(): { url: URL; typescript: boolean } {
+  for (const extension of ['.js', '.mjs']) {
+    const url = new URL(`./ingest-thread-worker${extension}`, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return { url, typescript: false };
+  }
+  return { url: new URL('./ingest-thread-worker.ts', import.meta.url), typescript: true };
+}
+
+/** Loads the entry in the worker; TypeScript through tsx's loader (a dev dependency, as in tests). */
+const BOOT = `
+const { workerData } = require('node:worker_threads');
+(async () => {
+  if (workerData.typescript) (await import('tsx/esm/api')).register();
+  await import(workerData.entry);
+})().catch((error) => {
+  require('node:worker_threads').parentPort.postMessage({ type: 'failed', message: String(error && error.stack || error) });
+});
+`;
+
+export class IngestThread {
+  private readonly pending = new Map<number, PendingCall>();
+  private readonly waiters = new Map<number, (report: InboxReport) => void>();
+  private outgoing: WireCall[] = [];
+  private scheduled = false;
+  private seq = 0;
+  private alive = true;
+  /** Called with each report of the thread's inbox. */
+  onReport: (report: InboxReport) => void = () => {};
+  /** Called once if the thread dies: pending calls are already rejected; the caller falls back. */
+  onExit: (error: Error) => void = () => {};
+
+  private constructor(
+    private readonly ctx: AppContext,
+    private readonly worker: Worker,
+  ) {
+    worker.on('message', (message: FromThread) => this.receive(message));
+    worker.on('error', (error) => this.die(error));
+    worker.on('exit', (code) => this.die(new Error(`the ingest thread exited (${code})`)));
+  }
+
+  static async start(ctx: AppContext): Promise<IngestThread> {
+    const entry = workerEntry();
+    const worker = new Worker(BOOT, {
+      eval: true,
+      workerData: { entry: entry.url.href, typescript: entry.typescript, config: ctx.config },
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (message: FromThread) => {
+        if (message.type === 'ready') done(undefined);
+        if (message.type === 'failed') done(new Error(`the ingest thread failed to start: ${message.message}`));
+      };
+      const onExit = (code: number) => done(new Error(`the ingest thread exited while starting (${code})`));
+      const done = (error: Error | undefined) => {
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+        if (error === undefined) resolve();
+        else {
+          void worker.terminate();
+          reject(error);
+        }
+      };
+      worker.on('message', onMessage);
+      worker.on('exit', onExit);
+    });
+    return new IngestThread(ctx, worker);
+  }
+
+  get running(): boolean {
+    return this.alive;
+  }
+
+  /** Hands a request's items to the thread; resolves with their outcomes once committed there. */
+  commit(
+    call: { workspaceId: string; requestId: string; receivedAt: number; deferrable: boolean; items: CommitItem[] },
+    resolve: (outcomes: CommitOutcome[]) => void,
+    reject: (error: unknown) => void,
+  ): void {
+    if (!this.alive) {
+      reject(new Error('the ingest thread is not running'));
+      return;
+    }
+    const seq = ++this.seq;
+    this.pending.set(seq, { items: call.items, resolve, reject });
+    const { workspaceId, requestId, receivedAt, deferrable } = call;
+    this.outgoing.push({ seq, workspaceId, requestId, receivedAt, deferrable, items: call.items.map(toWire) });
+    // One message per I/O turn: the requests parsed in it travel (and commit) together.
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        const calls = this.outgoing;
+        this.outgoing = [];
+        if (calls.length > 0 && this.alive) this.post({ type: 'commit', calls });
+      });
+    }
+  }
+
+  /** Resolves once everything acknowledged so far is processed (read-your-writes, tests, shutdown). */
+  flush(): Promise<InboxReport> {
+    return this.request('flush');
+  }
+
+  /** Processes what is left, closes the thread's connection and ends the thread. */
+  async stop(): Promise<InboxReport | undefined> {
+    if (!this.alive) return undefined;
+    const report = await this.request('stop');
+    this.alive = false;
+    await this.worker.terminate();
+    return report;
+  }
+
+  private request(type: 'flush' | 'stop'): Promise<InboxReport> {
+    if (!this.alive) return Promise.reject(new Error('the ingest thread is not running'));
+    const seq = ++this.seq;
+    return new Promise((resolve) => {
+      this.waiters.set(seq, resolve);
+      this.post({ type, seq });
+    });
+  }
+
+  private post(message: ToThread): void {
+    this.worker.postMessage(message);
+  }
+
+  private receive(message: FromThread): void {
+    if (message.type === 'committed') {
+      this.onReport(message.report);
+      for (const result of message.results) {
+        const call = this.pending.get(result.seq);
+        if (call === undefined) continue;
+        this.pending.delete(result.seq);
+        if ('error' in result) call.reject(new Error(result.error));
+        else call.resolve(outcomesOf(call.items, result.duplicates));
+      }
+    } else if (message.type === 'flushed' || message.type === 'stopped') {
+      this.onReport(message.report);
+      const waiter = this.waiters.get(message.seq);
+      this.waiters.delete(message.seq);
+      waiter?.(message.report);
+    } else if (message.type === 'report') {
+      this.onReport(message.report);
+    } else if (message.type === 'wake') {
+      wakeWorkers(this.ctx.storage);
+    } else if (message.type === 'failed') {
+      this.die(new Error(message.message));
+    }
+  }
+
+  private die(error: Error): void {
+    if (!this.alive) return;
+    this.alive = false;
+    for (const call of this.pending.values()) call.reject(error);
+    this.pending.clear();
+    // Flush waiters: nothing more will be processed by the thread; the fallback processes the rest.
+    const empty: InboxReport = { backlog: 0, inline: 0, deferred: 0, failedPasses: 0 };
+    for (const waiter of this.waiters.values()) waiter(empty);
+    this.waiters.clear();
+    void this.worker.terminate();
+    this.onExit(error);
+  }
+}
+
+const THREADS = new WeakMap<AppContext, IngestThread>();
+
+/** The context's running ingest thread, if it has one. */
+export function ingestThreadOf(ctx: AppContext): IngestThread | undefined {
+  const thread = THREADS.get(ctx);
+  return thread?.running === true ? thread : undefined;
+}
+
+export function attachIngestThread(ctx: AppContext, thread: IngestThread): void {
+  THREADS.set(ctx, thread);
+}
+
+export function detachIngestThread(ctx: AppContext): void {
+  THREADS.delete(ctx);
+}
