@@ -200,6 +200,46 @@ describe.each(BACKENDS)('%s backend: CLI', { timeout: 120_000 }, (backend) => {
   });
 });
 
+describe('sqlite backend: serve --ingest-thread', { timeout: 120_000 }, () => {
+  let database: TestDatabase | undefined;
+  let server: RunningServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+    await database?.drop();
+    database = undefined;
+  });
+
+  it('ingests through the thread and stores every acknowledged event before it exits', async () => {
+    database = await createTestDatabase('sqlite');
+    const created = await runCli(['workspace', 'create', '--name', 'Thread', '--json', ...database.flags]);
+    const { apiToken: ingestToken } = JSON.parse(created.stdout) as { apiToken: string };
+    server = await startServer([...database.flags, '--ingest-thread', '--log-level', 'info']);
+    const url = server.url;
+    const post = async (i: number) => {
+      const res = await fetch(`${url}/public-api/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ingestToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ event_name: 'lead_generated', email: `cli-thread-${i}@example.com` }),
+      });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => post(i)));
+    expect(await server.stop('SIGTERM')).toBe(0);
+    expect(server.stderr()).toContain('ingest thread started');
+    server = undefined;
+    const storage = openStorage(testConfig(database).storage);
+    try {
+      const rows = await storage.db.selectFrom('events').select('event_id').execute();
+      expect(rows.map((r) => r.event_id).sort()).toEqual([...ids].sort());
+      expect(await storage.db.selectFrom('ingest_inbox').select('inbox_id').execute()).toEqual([]);
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
 describe('sqlite backend: TLS', { timeout: 120_000 }, () => {
   it('serves HTTPS with --tls-cert/--tls-key', async () => {
     const { execFileSync } = await import('node:child_process');

@@ -4,9 +4,9 @@ import { type IngestThread, ingestThreadOf } from '../src/ingest/ingest-thread.j
 import { bearer, createTestApp, type TestApp } from './support/backends.js';
 
 /**
- * On SQLite a server commits and processes ingestion in a worker thread with its own connection
- * (`ingestThread`, on by default for `serve`). The answers, the stored rows and the events log must be
- * exactly what the in-process path gives.
+ * With `--ingest-thread` a SQLite server commits and processes ingestion in a worker thread with its
+ * own connection. The answers, the stored rows and the events log must be exactly what the in-process
+ * path gives.
  */
 describe('ingest thread (SQLite)', () => {
   let t: TestApp;

@@ -20,8 +20,8 @@ const config = parseConfig(
     logLevel: process.env.BENCH_LOG_LEVEL ?? 'silent',
     port: '0',
     rateLimit: '0',
-    // BENCH_INGEST_THREAD=0: commit and process in the event loop (A/B of the ingest thread).
-    ingestThread: process.env.BENCH_INGEST_THREAD !== '0',
+    // BENCH_INGEST_THREAD=1: commit and process in the ingest thread (as `serve --ingest-thread`).
+    ingestThread: process.env.BENCH_INGEST_THREAD === '1',
     ...(databaseUrl ? { databaseUrl } : { data }),
   },
   {},

@@ -32,7 +32,9 @@ export interface ServerConfig {
   ingestMaxBacklog: number;
   /**
    * SQLite: commit and process ingestion in a worker thread with its own connection (ingest-thread.ts),
-   * so the event loop keeps to HTTP. Ignored on PostgreSQL, whose pool already works beside it.
+   * so the event loop keeps to HTTP. Off by default: on a 2-core machine it halves the event loop's
+   * work per event but adds a hop to every answer (see docs/durability.md). Ignored on PostgreSQL,
+   * whose pool already works beside the event loop.
    */
   ingestThread: boolean;
   publicUrl: string | undefined;
@@ -157,7 +159,7 @@ export function parseConfig(raw: RawOptions, env: NodeJS.ProcessEnv, cwd: string
       bodyLimit: int(raw, env, 'bodyLimit', 512_000, 1024, 100_000_000),
       rateLimitPerMinute: int(raw, env, 'rateLimit', 60_000, 0, 100_000_000),
       ingestMaxBacklog: int(raw, env, 'ingestMaxBacklog', 500_000, 1, 1_000_000_000),
-      ingestThread: bool(raw, env, 'ingestThread', true),
+      ingestThread: bool(raw, env, 'ingestThread', false),
       publicUrl,
     },
     // commander turns --no-worker into worker: false

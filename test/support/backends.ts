@@ -54,9 +54,7 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
 }
 
 export function testConfig(database: TestDatabase, overrides: Record<string, unknown> = {}): Config {
-  // In-process tests commit in the event loop (no ingest thread per app); test/ingest-thread.test.ts
-  // and the CLI tests run the thread.
-  return parseConfig({ logLevel: 'silent', port: '0', ingestThread: false, ...database.options, ...overrides }, {});
+  return parseConfig({ logLevel: 'silent', port: '0', ...database.options, ...overrides }, {});
 }
 
 export interface TestContext {

@@ -63,7 +63,7 @@ export function serveCommand(cmdEnv: CommandEnv): Command {
       '--ingest-max-backlog <events>',
       'acknowledged events waiting for processing past which ingestion waits (backpressure)',
     )
-    .option('--no-ingest-thread', 'SQLite: commit and process ingestion in the event loop, not in a thread of its own')
+    .option('--ingest-thread', 'SQLite: commit and process ingestion in a worker thread of its own')
     .option('--public-url <url>', 'the URL browsers reach this server at (for the pixel snippet)')
     .option('--secret-key <key>', 'key that encrypts destination credentials at rest')
     .action(async (_opts, command: Command) => {
