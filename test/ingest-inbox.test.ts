@@ -4,6 +4,7 @@ import { inboxOf, settleInbox } from '../src/ingest/inbox.js';
 import { writeToInbox } from '../src/ingest/inbox-rows.js';
 import { rowWriterOf } from '../src/storage/row-writer.js';
 import { BACKENDS, bearer, createTestApp, type TestApp } from './support/backends.js';
+import { postOverSharedKeys } from './support/concurrent-keys.js';
 
 /**
  * Under load, ingestion acknowledges a request once its dedup keys are claimed, its events-log rows
@@ -26,28 +27,11 @@ describe.each(BACKENDS)('%s backend: ingest inbox', (backend) => {
 
   it('acknowledges concurrent requests through the inbox and stores each event exactly once', async () => {
     t = await createTestApp(backend);
-    const bodies = Array.from({ length: 60 }, (_, i) => ({
-      event_name: 'lead_generated',
-      email: `inbox-${i % 40}@example.com`,
-      idempotency_key: `key-${i % 40}`,
-    }));
-    const responses = await Promise.all(bodies.map(post));
-    const byKey = new Map<string, Array<{ status: number; id: string; state: string }>>();
-    for (const [i, res] of responses.entries()) {
-      const body = res.json() as { id: string; status: string };
-      const key = `key-${i % 40}`;
-      byKey.set(key, [...(byKey.get(key) ?? []), { status: res.statusCode, id: body.id, state: body.status }]);
-    }
     // Per key: one acceptance, and the repeat (if any) a duplicate naming the same event.
-    for (const answers of byKey.values()) {
-      expect(answers.filter((a) => a.status === 202 && a.state === 'accepted')).toHaveLength(1);
-      expect(answers.filter((a) => a.status === 200 && a.state === 'duplicate')).toHaveLength(answers.length - 1);
-      expect(new Set(answers.map((a) => a.id)).size).toBe(1);
-    }
+    const accepted = await postOverSharedKeys(post, 'inbox', 60, 40);
     expect(inboxOf(t.ctx).committed.deferred).toBeGreaterThan(0);
 
     // Reads through the API wait for what this process acknowledged.
-    const accepted = [...byKey.values()].map((answers) => answers[0]?.id as string);
     const one = await t.app.inject({
       method: 'GET',
       url: `/api/v1/events/${accepted[39]}`,
@@ -70,9 +54,9 @@ describe.each(BACKENDS)('%s backend: ingest inbox', (backend) => {
     expect(left).toHaveLength(0);
 
     // A key acknowledged through the inbox stays claimed for later requests, whatever path they take.
-    const again = await post(bodies[0] as object);
+    const again = await post({ event_name: 'lead_generated', email: 'inbox-0@example.com', idempotency_key: 'key-0' });
     expect(again.statusCode).toBe(200);
-    expect(again.json()).toMatchObject({ status: 'duplicate', id: byKey.get('key-0')?.[0]?.id });
+    expect(again.json()).toMatchObject({ status: 'duplicate', id: accepted[0] });
   });
 
   /** An inbox row as another process would have left it (not counted by this process's backlog). */

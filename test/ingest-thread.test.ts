@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { inboxOf, settleInbox } from '../src/ingest/inbox.js';
 import { type IngestThread, ingestThreadOf } from '../src/ingest/ingest-thread.js';
 import { bearer, createTestApp, type TestApp } from './support/backends.js';
+import { postOverSharedKeys } from './support/concurrent-keys.js';
 
 /**
  * With `--ingest-thread` a SQLite server commits and processes ingestion in a worker thread with its
@@ -28,30 +29,13 @@ describe('ingest thread (SQLite)', () => {
     expect(thread).toBeDefined();
     const handed = vi.spyOn(thread, 'commit');
 
-    const bodies = Array.from({ length: 60 }, (_, i) => ({
-      event_name: 'lead_generated',
-      email: `thread-${i % 40}@example.com`,
-      idempotency_key: `key-${i % 40}`,
-    }));
-    const responses = await Promise.all(bodies.map(post));
-    const byKey = new Map<string, Array<{ status: number; id: string; state: string }>>();
-    for (const [i, res] of responses.entries()) {
-      const body = res.json() as { id: string; status: string };
-      const key = `key-${i % 40}`;
-      byKey.set(key, [...(byKey.get(key) ?? []), { status: res.statusCode, id: body.id, state: body.status }]);
-    }
-    for (const answers of byKey.values()) {
-      expect(answers.filter((a) => a.status === 202 && a.state === 'accepted')).toHaveLength(1);
-      expect(answers.filter((a) => a.status === 200 && a.state === 'duplicate')).toHaveLength(answers.length - 1);
-      expect(new Set(answers.map((a) => a.id)).size).toBe(1);
-    }
-    const accepted = [...byKey.values()].map((answers) => answers[0]?.id as string);
+    const accepted = await postOverSharedKeys(post, 'thread', 60, 40);
     // The thread committed them, not the event loop.
     expect(handed).toHaveBeenCalledTimes(60);
     expect(inboxOf(t.ctx).committed.deferred + inboxOf(t.ctx).committed.inline).toBe(40);
 
     // A later repeat, once the first is committed, is a duplicate too.
-    const again = await post(bodies[0] as object);
+    const again = await post({ event_name: 'lead_generated', email: 'thread-0@example.com', idempotency_key: 'key-0' });
     expect(again.statusCode).toBe(200);
     expect(again.json()).toMatchObject({ status: 'duplicate', id: accepted[0] });
 
