@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { inboxOf, settleInbox } from '../src/ingest/inbox.js';
-import { type IngestThread, ingestThreadOf } from '../src/ingest/ingest-thread.js';
+import { inboxOf, ingestThreadOf, settleInbox } from '../src/ingest/inbox.js';
+import type { IngestThread } from '../src/ingest/ingest-thread.js';
 import { bearer, createTestApp, type TestApp } from './support/backends.js';
 import { postOverSharedKeys } from './support/concurrent-keys.js';
 

@@ -10,9 +10,8 @@ import {
   type LoggedCall,
 } from './commit-items.js';
 import { claimKeys } from './dedup-keys.js';
-import { inboxOf } from './inbox.js';
+import { inboxOf, ingestThreadOf } from './inbox.js';
 import { writeToInbox } from './inbox-rows.js';
-import { ingestThreadOf } from './ingest-thread.js';
 import { persistEvents, writeLogRows } from './persist.js';
 
 export type { CommitItem, CommitOutcome } from './commit-items.js';

@@ -4,7 +4,7 @@ import type { AppContext } from '../context/context.js';
 import { byWorkspace } from '../events/by-workspace.js';
 import type { Database } from '../storage/schema.js';
 import { inboxEvents } from './inbox-rows.js';
-import { attachIngestThread, detachIngestThread, IngestThread } from './ingest-thread.js';
+import { IngestThread } from './ingest-thread.js';
 import { persistEvents } from './persist.js';
 
 /** Events one processing transaction takes at most (keeps each commit, and the acks behind it, short). */
@@ -61,8 +61,8 @@ export class IngestInbox {
   readonly committed = { inline: 0, deferred: 0 };
   /** Passes that failed and had their rows processed one by one (metrics, benchmark). */
   failedPasses = 0;
-  /** The ingest thread that commits and processes for this process (SQLite), when one runs. */
-  private thread: IngestThread | undefined;
+  /** The ingest thread that commits and processes for this process (SQLite), while one runs. */
+  thread: IngestThread | undefined;
 
   constructor(
     private readonly ctx: AppContext,
@@ -113,7 +113,6 @@ export class IngestInbox {
    */
   useThread(thread: IngestThread): void {
     this.thread = thread;
-    attachIngestThread(this.ctx, thread);
     thread.onReport = (report) => {
       this.backlog = report.backlog;
       this.committed.inline += report.inline;
@@ -123,7 +122,6 @@ export class IngestInbox {
     thread.onExit = (error) => {
       this.ctx.log.error({ err: error }, 'ingest thread stopped; committing and processing in the event loop');
       this.thread = undefined;
-      detachIngestThread(this.ctx);
       this.start();
     };
   }
@@ -133,7 +131,6 @@ export class IngestInbox {
     const thread = this.thread;
     if (thread !== undefined) {
       this.thread = undefined;
-      detachIngestThread(this.ctx);
       await thread.stop();
       this.backlog = 0;
     }
@@ -359,6 +356,11 @@ export async function startIngestProcessing(ctx: AppContext): Promise<void> {
     }
   }
   inbox.start();
+}
+
+/** The context's running ingest thread, if it has one (commitEvents hands its calls to it). */
+export function ingestThreadOf(ctx: AppContext): IngestThread | undefined {
+  return INBOXES.get(ctx)?.thread;
 }
 
 /** The context's inbox (created on first use; deferral is off until a server starts it). */

@@ -101,7 +101,12 @@ port.on('message', (message: ToThread) => {
   if (message.type === 'commit') {
     for (const call of message.calls) commit(call);
   } else if (message.type === 'flush') {
-    void inbox.flush().then(() => send({ type: 'flushed', seq: message.seq, report: report() }));
+    // Answered whatever happens: the main thread's reads and shutdown wait for it.
+    const flushed = () => send({ type: 'flushed', seq: message.seq, report: report() });
+    inbox.flush().then(flushed, (error: unknown) => {
+      ctx.log.error({ err: error }, 'ingest thread: flush failed; the rows stay in the inbox');
+      flushed();
+    });
   } else if (message.type === 'stop' && !stopping) {
     stopping = true;
     void (async () => {

@@ -168,10 +168,6 @@ export class IngestThread {
     return new IngestThread(ctx, worker);
   }
 
-  get running(): boolean {
-    return this.alive;
-  }
-
   /** Hands a request's items to the thread; resolves with their outcomes once committed there. */
   commit(
     call: { workspaceId: string; requestId: string; receivedAt: number; deferrable: boolean; items: CommitItem[] },
@@ -261,20 +257,4 @@ export class IngestThread {
     void this.worker.terminate();
     this.onExit(error);
   }
-}
-
-const THREADS = new WeakMap<AppContext, IngestThread>();
-
-/** The context's running ingest thread, if it has one. */
-export function ingestThreadOf(ctx: AppContext): IngestThread | undefined {
-  const thread = THREADS.get(ctx);
-  return thread?.running === true ? thread : undefined;
-}
-
-export function attachIngestThread(ctx: AppContext, thread: IngestThread): void {
-  THREADS.set(ctx, thread);
-}
-
-export function detachIngestThread(ctx: AppContext): void {
-  THREADS.delete(ctx);
 }
