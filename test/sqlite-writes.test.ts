@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openSqlite, type Storage } from '../src/storage/database.js';
@@ -41,6 +41,54 @@ describe('sqlite backend: write transactions and WAL checkpoints', () => {
       timeout: 5000,
       interval: 50,
     });
+  });
+
+  it('keeps the statement journal of a savepoint in memory, not in a temp file', async () => {
+    const openTempFiles = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return basename(readlinkSync(`/proc/self/fd/${fd}`)).startsWith('etilqs_');
+        } catch {
+          return false; // the directory's own descriptor, closed by now
+        }
+      }).length;
+    const person = (i: number) => ({
+      workspace_id: 'ws_sj',
+      person_id: `per_${(i * 7919) % 10_000}_${i}`,
+      merged_into: null,
+      created_at: i,
+      updated_at: i,
+    });
+    const db = storage.db;
+    const writer = rowWriterOf(db);
+    await db.transaction().execute((trx) =>
+      writer.insert(
+        trx,
+        'people',
+        Array.from({ length: 6000 }, (_, i) => person(i)),
+      ),
+    );
+    let during = -1;
+    await db.transaction().execute(async (trx) => {
+      // Pages this transaction changed, changed again under a savepoint (as identity resolution does),
+      // are journaled: far more than the 64 KiB SQLite keeps in memory before spilling to a file.
+      await writer.insert(
+        trx,
+        'people',
+        Array.from({ length: 3000 }, (_, i) => person(10_000 + i)),
+      );
+      await sql`savepoint tp_test`.execute(trx);
+      await writer.insert(
+        trx,
+        'people',
+        Array.from({ length: 3000 }, (_, i) => person(20_000 + i)),
+      );
+      during = openTempFiles();
+      await sql`release savepoint tp_test`.execute(trx);
+    });
+    expect(during).toBe(0);
+    const count = await sql<{ n: number }>`select count(*) as n from people where workspace_id = 'ws_sj'`.execute(db);
+    expect(Number(count.rows[0]?.n)).toBe(12_000);
   });
 
   it('waits for another connection that holds the write lock instead of failing after its read', async () => {

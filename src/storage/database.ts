@@ -125,6 +125,10 @@ export function openSqlite(dataDir: string, sync: 'normal' | 'full' = 'normal', 
   // The CLI may write while a server holds the same file: wait for the lock instead of failing.
   raw.pragma('busy_timeout = 10000');
   raw.pragma('foreign_keys = ON');
+  // Identity resolution writes under a savepoint: each page it changes that its transaction had already
+  // changed is first copied to a statement journal, which spills to a temp file past 64 KiB (two
+  // write() calls per page while the processor holds the write lock). Temp data stays in memory.
+  raw.pragma('temp_store = MEMORY');
   // Checkpoints run in a worker thread (see checkpointer.ts), not inside our commits.
   raw.pragma('wal_autocheckpoint = 0');
   raw.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
