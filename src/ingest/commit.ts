@@ -16,6 +16,9 @@ import { persistEvents, writeLogRows } from './persist.js';
 
 export type { CommitItem, CommitOutcome } from './commit-items.js';
 
+/** Acknowledging jobs in flight at once on PostgreSQL (of the write queue's 4 transactions). */
+const PG_JOBS_IN_FLIGHT = 2;
+
 interface Call extends LoggedCall {
   /** May be acknowledged once claimed and written to the inbox, and processed just after. */
   deferrable: boolean;
@@ -43,8 +46,17 @@ class Coalescer {
   private pending: Call[] = [];
   private scheduled = false;
   private inFlight = 0;
+  /**
+   * PostgreSQL: at most this many acknowledging jobs in flight; later requests wait for one to finish
+   * and then go as one job. Each job costs ~4 round trips whatever its size, and every round trip is
+   * a write() on both sides: a new job per turn made each one small (a few requests) under load.
+   * SQLite commits without yielding, so its jobs are never waited on.
+   */
+  private readonly maxInFlight: number;
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly ctx: AppContext) {
+    this.maxInFlight = ctx.storage.capabilities.concurrentWriters ? PG_JOBS_IN_FLIGHT : Number.POSITIVE_INFINITY;
+  }
 
   add(call: Call): void {
     this.pending.push(call);
@@ -56,6 +68,8 @@ class Coalescer {
 
   private drain(): void {
     this.scheduled = false;
+    // The job that finishes first drains what is waiting (see run()).
+    if (this.inFlight >= this.maxInFlight) return;
     const calls = this.pending;
     this.pending = [];
     if (calls.length === 0) return;
@@ -123,7 +137,13 @@ class Coalescer {
           }
         },
       )
-      .finally(() => this.inFlight--);
+      .finally(() => {
+        this.inFlight--;
+        if (this.pending.length > 0 && !this.scheduled) {
+          this.scheduled = true;
+          setImmediate(() => this.drain());
+        }
+      });
   }
 }
 
