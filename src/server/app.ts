@@ -39,23 +39,30 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   registerJsonBody(app);
   registerErrorHandling(app);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: they run on every request (every ingested event), and an async hook costs a
+  // promise and a microtask each.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('Request-Id', request.id);
     if (server.requireHttps && request.protocol !== 'https') {
       const path = request.url.split('?')[0] ?? '';
       if (!PLAIN_HTTP_ALLOWED.has(path)) {
-        throw new AppError(
-          'https_required',
-          'Touchpoint only accepts API calls over HTTPS; use https:// (behind a TLS proxy, start with --trust-proxy so X-Forwarded-Proto is honoured)',
+        done(
+          new AppError(
+            'https_required',
+            'Touchpoint only accepts API calls over HTTPS; use https:// (behind a TLS proxy, start with --trust-proxy so X-Forwarded-Proto is honoured)',
+          ),
         );
+        return;
       }
     }
+    done();
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     ctx.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     ctx.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    done();
   });
 
   await app.register(swagger, {
@@ -81,9 +88,11 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   // The ingest processor runs in every API process; closing the app processes what was acknowledged.
   app.addHook('onReady', async () => startIngestProcessing(ctx));
   // Reads see the events this process acknowledged before them, even when they are still in the inbox.
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     if (request.method === 'GET' && (request.url.startsWith('/api/') || request.url.startsWith('/public-api/'))) {
-      await readBarrier(ctx);
+      readBarrier(ctx).then(() => done(), done);
+    } else {
+      done();
     }
   });
   closeKeepAliveConnectionsPromptly(app);

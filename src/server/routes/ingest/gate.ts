@@ -1,5 +1,5 @@
 import { createGunzip, createInflate } from 'node:zlib';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context/context.js';
 import { AppError } from '../../../errors/codes.js';
 import type { RejectedInput } from '../../../ingest/accept.js';
@@ -9,7 +9,7 @@ import { takeRateLimit } from '../../../ingest/rate-limit.js';
 import { cachedWorkspace } from '../../../ingest/workspace-cache.js';
 import { scopeAllows } from '../../../workspaces/tokens.js';
 import type { Workspace } from '../../../workspaces/workspaces.js';
-import { presentedCredential, requireScope, resolvePrincipal } from '../../plugins/auth.js';
+import { presentedCredential, requireScope, resolvePrincipal, type ScopeHook } from '../../plugins/auth.js';
 
 /** Segment's limits, which integrations already respect: 32 KB per event, 500 KB per batch. */
 export const SINGLE_EVENT_LIMIT = 32 * 1024;
@@ -31,14 +31,20 @@ export function registerIngestScope(app: FastifyInstance, ctx: AppContext, surfa
   if (!app.hasRequestDecorator('ingestSurface')) app.decorateRequest('ingestSurface', undefined);
   // JSON only: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser(['text/plain']);
-  app.addHook('onRequest', async (request) => {
+  // Callback-style hooks: they run on every ingested event, and an async hook costs a promise each.
+  app.addHook('onRequest', (request, _reply, done) => {
     request.ingestSurface = surfaceOf(request.routeOptions.url ?? request.url);
+    done();
   });
-  app.addHook('preParsing', async (request, _reply, payload) => {
+  app.addHook('preParsing', (request, _reply, payload, done) => {
     const encoding = request.headers['content-encoding']?.toLowerCase().trim();
-    if (encoding === undefined || encoding === 'identity') return payload;
+    if (encoding === undefined || encoding === 'identity') {
+      done(null, payload);
+      return;
+    }
     if (encoding !== 'gzip' && encoding !== 'deflate') {
-      throw new AppError('unsupported_media_type', `Content-Encoding ${encoding} is not supported; use gzip`);
+      done(new AppError('unsupported_media_type', `Content-Encoding ${encoding} is not supported; use gzip`));
+      return;
     }
     const inflate = encoding === 'gzip' ? createGunzip() : createInflate();
     const counted = inflate as typeof inflate & { receivedEncodedLength: number };
@@ -51,7 +57,7 @@ export function registerIngestScope(app: FastifyInstance, ctx: AppContext, surfa
       error.message = `the ${encoding} body could not be decompressed`;
     });
     payload.pipe(inflate);
-    return inflate;
+    done(null, inflate);
   });
   app.addHook('onError', async (request, _reply, error) => {
     const principal = request.principal;
@@ -78,53 +84,70 @@ export function registerIngestScope(app: FastifyInstance, ctx: AppContext, surfa
  * onRequest gate of the ingestion routes: ingest-scope token (401/403), then the per-workspace rate
  * limit (429). Runs before the body is read, so rejected callers cost no parsing.
  */
-export function ingestGate(ctx: AppContext) {
+export function ingestGate(ctx: AppContext): ScopeHook {
   const scope = requireScope(ctx, 'ingest');
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    await scope.call(request.server, request, reply);
-    if (request.principal !== undefined) takeRateLimit(ctx, request.principal.workspaceId);
+  return (request, reply, done) => {
+    scope(request, reply, (error) => {
+      if (error !== undefined) {
+        done(error);
+        return;
+      }
+      try {
+        if (request.principal !== undefined) takeRateLimit(ctx, request.principal.workspaceId);
+      } catch (limited) {
+        done(limited as Error);
+        return;
+      }
+      done();
+    });
   };
 }
 
-/**
- * preHandler gate of the Segment surface: the write key comes as the basic-auth username or as
- * `writeKey` in the (already parsed) body.
- */
-export function writeKeyGate(ctx: AppContext) {
-  return async (request: FastifyRequest, _reply: FastifyReply) => {
-    if (request.principal !== undefined) return;
-    let credential = presentedCredential(request);
-    const body = request.body as { writeKey?: unknown } | undefined;
-    if (credential === undefined && typeof body?.writeKey === 'string' && body.writeKey !== '') {
-      credential = { kind: 'token', value: body.writeKey };
+/** The Segment write key: the basic-auth username or `writeKey` in the (already parsed) body. */
+async function admitWriteKey(ctx: AppContext, request: FastifyRequest): Promise<void> {
+  let credential = presentedCredential(request);
+  const body = request.body as { writeKey?: unknown } | undefined;
+  if (credential === undefined && typeof body?.writeKey === 'string' && body.writeKey !== '') {
+    credential = { kind: 'token', value: body.writeKey };
+  }
+  if (credential === undefined) {
+    throw new AppError(
+      'unauthorized',
+      'send your ingest token as the basic-auth username or as writeKey in the body',
+      'authorization',
+    );
+  }
+  const principal = await resolvePrincipal(ctx, credential);
+  if (principal === undefined) {
+    throw new AppError('unauthorized', 'the write key is unknown or has been revoked', 'writeKey');
+  }
+  if (!scopeAllows(principal.scope, 'ingest')) {
+    throw new AppError(
+      'forbidden',
+      `this endpoint needs a token with the "ingest" scope (yours: "${principal.scope}")`,
+    );
+  }
+  request.principal = principal;
+  takeRateLimit(ctx, principal.workspaceId);
+}
+
+/** preHandler gate of the Segment surface, for callers the header gate did not admit (write key in the body). */
+export function writeKeyGate(ctx: AppContext): ScopeHook {
+  return (request, _reply, done) => {
+    if (request.principal !== undefined) {
+      done();
+      return;
     }
-    if (credential === undefined) {
-      throw new AppError(
-        'unauthorized',
-        'send your ingest token as the basic-auth username or as writeKey in the body',
-        'authorization',
-      );
-    }
-    const principal = await resolvePrincipal(ctx, credential);
-    if (principal === undefined) {
-      throw new AppError('unauthorized', 'the write key is unknown or has been revoked', 'writeKey');
-    }
-    if (!scopeAllows(principal.scope, 'ingest')) {
-      throw new AppError(
-        'forbidden',
-        `this endpoint needs a token with the "ingest" scope (yours: "${principal.scope}")`,
-      );
-    }
-    request.principal = principal;
-    takeRateLimit(ctx, principal.workspaceId);
+    admitWriteKey(ctx, request).then(() => done(), done);
   };
 }
 
 /** onRequest half of the Segment gate: when a header credential is present, check it before reading the body. */
-export function headerCredentialGate(ctx: AppContext) {
+export function headerCredentialGate(ctx: AppContext): ScopeHook {
   const gate = ingestGate(ctx);
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (presentedCredential(request) !== undefined) await gate(request, reply);
+  return (request, reply, done) => {
+    if (presentedCredential(request) !== undefined) gate(request, reply, done);
+    else done();
   };
 }
 
