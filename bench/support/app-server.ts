@@ -36,6 +36,10 @@ if (process.env.BENCH_NO_HOOKS === '1') {
   EVENT_HOOKS.afterInsertBatch = [];
 }
 const app = await buildApp(ctx);
+// BENCH_HOLD_PROCESSING=1 (diagnostics): the inbox processor waits until the settle message, so the
+// figures are those of the acknowledging side alone.
+const held = process.env.BENCH_HOLD_PROCESSING === '1' ? inboxOf(ctx) : undefined;
+if (held !== undefined) held.kick = () => {};
 const workspace = await createWorkspace(ctx.storage.db, { name: 'Bench' });
 const token = await createToken(ctx.storage.db, workspace.id, 'ingest');
 reportStatsOverIpc();
@@ -51,6 +55,7 @@ process.on('message', async (message: { type?: string }) => {
   if (message?.type === 'settle') {
     // Acknowledged events still in the ingest inbox: the time to process them is part of the figures.
     const inbox = inboxOf(ctx);
+    if (held !== undefined) Reflect.deleteProperty(held, 'kick');
     const backlog = inbox.backlog;
     const started = performance.now();
     await settleInbox(ctx);
