@@ -32,6 +32,37 @@ describe.each(BACKENDS)('%s backend: row writer (hot-path inserts)', (backend) =
     ]);
   });
 
+  it('writes many rows in chunks and reports each one, in order', async () => {
+    t = await createTestContext(backend);
+    const db = t.ctx.storage.db;
+    const writer = rowWriterOf(db);
+    // Every third key exists already; 450 rows span several multi-row statements on PostgreSQL.
+    await db.transaction().execute((trx) =>
+      writer.insert(
+        trx,
+        'ingest_keys',
+        Array.from({ length: 150 }, (_, i) => key(`k${i * 3}`, `evt_old_${i}`)),
+      ),
+    );
+    const rows = Array.from({ length: 450 }, (_, i) => key(`k${i}`, `evt_new_${i}`));
+    const inserted = await db
+      .transaction()
+      .execute((trx) => writer.insertNew(trx, 'ingest_keys', ['workspace_id', 'dedup_key'], rows));
+    expect(inserted).toEqual(rows.map((_, i) => i % 3 !== 0));
+    const stored = await db.selectFrom('ingest_keys').select(['dedup_key', 'event_id']).execute();
+    expect(stored).toHaveLength(450);
+    expect(stored.find((r) => r.dedup_key === 'k3')?.event_id).toBe('evt_old_1');
+    expect(stored.find((r) => r.dedup_key === 'k4')?.event_id).toBe('evt_new_4');
+    // Values that need quoting in SQL travel as parameters.
+    await db
+      .transaction()
+      .execute((trx) =>
+        writer.upsert(trx, 'ingest_keys', ['workspace_id', 'dedup_key'], ['event_id'], [key('k4', "evt_'); drop--")]),
+      );
+    const upserted = await db.selectFrom('ingest_keys').select('event_id').where('dedup_key', '=', 'k4').execute();
+    expect(upserted).toEqual([{ event_id: "evt_'); drop--" }]);
+  });
+
   it('writes nothing when the transaction rolls back', async () => {
     t = await createTestContext(backend);
     const db = t.ctx.storage.db;
