@@ -87,6 +87,32 @@ describe.each(BACKENDS)('%s backend: ingest inbox', (backend) => {
     }
   });
 
+  it('acknowledges requests without dedup keys in one statement per group on PostgreSQL', async () => {
+    t = await createTestApp(backend);
+    const inbox = inboxOf(t.ctx);
+    inbox.kick = () => {};
+    const statements = vi.spyOn(t.ctx.writes, 'enqueueStatement');
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => post({ event_name: 'lead_generated', email: `stmt-${i}@example.com` })),
+    );
+    expect(answers.map((a) => a.statusCode)).toEqual(Array.from({ length: 30 }, () => 202));
+    const used = statements.mock.calls.length;
+    statements.mockRestore();
+    Reflect.deleteProperty(inbox, 'kick');
+    if (backend === 'postgres') expect(used).toBeGreaterThan(0);
+    else expect(used).toBe(0); // SQLite has no data-modifying CTEs and a transaction costs no round trip
+    await settleInbox(t.ctx);
+    const rows = await storedEvents();
+    expect(rows.map((r) => r.event_id).sort()).toEqual(answers.map((a) => a.json().id).sort());
+    const log = await t.ctx.storage.db
+      .selectFrom('events_log')
+      .select(['status', 'event_id'])
+      .where('workspace_id', '=', t.ws.workspace.id)
+      .execute();
+    expect(log.filter((r) => r.status === 'accepted')).toHaveLength(30);
+    expect(await t.ctx.storage.db.selectFrom('ingest_inbox').select('inbox_id').execute()).toHaveLength(0);
+  });
+
   /** An inbox row as another process would have left it (not counted by this process's backlog). */
   const leaveInInbox = async (dedupKey: string) => {
     const now = Date.now();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { rowWriterOf } from '../src/storage/row-writer.js';
+import { insertInOneStatement, rowWriterOf } from '../src/storage/row-writer.js';
 import { BACKENDS, createTestContext, type TestContext } from './support/backends.js';
 
 describe.each(BACKENDS)('%s backend: row writer (hot-path inserts)', (backend) => {
@@ -73,5 +73,55 @@ describe.each(BACKENDS)('%s backend: row writer (hot-path inserts)', (backend) =
       }),
     ).rejects.toThrow('roll back');
     expect(await db.selectFrom('ingest_keys').selectAll().execute()).toEqual([]);
+  });
+});
+
+describe('postgres backend: rows of several tables in one statement', () => {
+  let t: TestContext;
+  afterEach(async () => t?.close());
+
+  const keyRow = (dedup_key: string) => ({ workspace_id: 'ws_one', dedup_key, event_id: `evt_${dedup_key}` });
+  const person = (person_id: string) => ({
+    workspace_id: 'ws_one',
+    person_id,
+    merged_into: null,
+    created_at: 1,
+    updated_at: 1,
+  });
+
+  it('writes every table, or none of them when one insert fails, without a transaction', async () => {
+    t = await createTestContext('postgres');
+    const db = t.ctx.storage.db;
+    expect(
+      await insertInOneStatement(db, [
+        { table: 'ingest_keys', rows: [keyRow('a'), keyRow('b')] },
+        { table: 'people', rows: [] },
+        { table: 'people', rows: [person('per_1')] },
+      ]),
+    ).toBe(true);
+    // The second table's row repeats a primary key: the first table's rows must not stay behind.
+    await expect(
+      insertInOneStatement(db, [
+        { table: 'ingest_keys', rows: [keyRow('c')] },
+        { table: 'people', rows: [person('per_1')] },
+      ]),
+    ).rejects.toThrow();
+    const keys = await db.selectFrom('ingest_keys').select('dedup_key').orderBy('dedup_key').execute();
+    expect(keys.map((k) => k.dedup_key)).toEqual(['a', 'b']);
+    expect(await db.selectFrom('people').select('person_id').execute()).toEqual([{ person_id: 'per_1' }]);
+  });
+
+  it('declines, writing nothing, when the rows need more parameters than one statement takes', async () => {
+    t = await createTestContext('postgres');
+    const db = t.ctx.storage.db;
+    // 3 parameters a row: 22,000 rows are 66,000 parameters, past PostgreSQL's 65,535.
+    const rows = Array.from({ length: 22_000 }, (_, i) => keyRow(`k${i}`));
+    expect(await insertInOneStatement(db, [{ table: 'ingest_keys', rows }])).toBe(false);
+    expect(await insertInOneStatement(db, [{ table: 'ingest_keys', rows: rows.slice(0, 21_000) }])).toBe(true);
+    const count = await db
+      .selectFrom('ingest_keys')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
+    expect(Number(count?.n)).toBe(21_000);
   });
 });

@@ -99,6 +99,43 @@ describe.each(BACKENDS)('%s backend: storage', (backend) => {
         .executeTakeFirstOrThrow();
       expect(Number(count.n)).toBe(299);
       await expect(queue.enqueue(async () => 1)).rejects.toThrow(/closed/);
+      await expect(queue.enqueueStatement(async () => 1)).rejects.toThrow(/closed/);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('runs a statement job alone, outside a transaction, between batches of transaction jobs', async () => {
+    database = await createTestDatabase(backend);
+    const storage = openStorage(testConfig(database).storage);
+    try {
+      await migrateToLatest(storage);
+      const queue = new WriteQueue(storage.db, { maxBatch: 64, concurrency: 1 });
+      const order: string[] = [];
+      const inTransaction = (name: string) =>
+        queue.enqueue(async (trx) => {
+          order.push(`${name}:${trx.isTransaction}`);
+          return name;
+        });
+      const results = await Promise.all(
+        [
+          inTransaction('a'),
+          inTransaction('b'),
+          queue.enqueueStatement(async (db) => {
+            order.push(`statement:${db.isTransaction}`);
+            return 'statement';
+          }),
+          inTransaction('c'),
+          queue.enqueueStatement(async () => {
+            throw new Error('statement failed');
+          }),
+          inTransaction('d'),
+        ].map((job) => job.catch((error: Error) => error.message)),
+      );
+      expect(results).toEqual(['a', 'b', 'statement', 'c', 'statement failed', 'd']);
+      // In enqueue order; a failing statement fails only itself.
+      expect(order).toEqual(['a:true', 'b:true', 'statement:false', 'c:true', 'd:true']);
+      await queue.close();
     } finally {
       await storage.close();
     }

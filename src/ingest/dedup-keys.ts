@@ -22,13 +22,8 @@ export async function claimKeys(
   for (const [c, call] of calls.entries()) {
     const slot = out[c] as ClaimedItem[];
     for (const [i, item] of call.items.entries()) {
-      if (item.kind === 'rejected') {
-        slot[i] = { item, outcome: { status: 'rejected', error: item.error } };
-      } else if (item.key.dedupKey === item.key.id) {
-        slot[i] = { item, outcome: { status: 'accepted', id: item.key.id } };
-      } else {
-        toClaim.push({ item, slot, at: i });
-      }
+      if (item.kind === 'event' && needsClaim(item)) toClaim.push({ item, slot, at: i });
+      else slot[i] = unclaimedOutcome(item);
     }
   }
   for (const [workspaceId, entries] of byWorkspace(toClaim, (e) => e.item.key.workspaceId)) {
@@ -43,6 +38,18 @@ export async function claimKeys(
     }
   }
   return out;
+}
+
+/** A caller-supplied dedup key: the item's outcome depends on claiming it. */
+export function needsClaim(item: EventItem): boolean {
+  return item.key.dedupKey !== item.key.id;
+}
+
+/** The outcome of an item that has no key to claim: rejected, or accepted under its own new id. */
+export function unclaimedOutcome(item: CommitItem): ClaimedItem {
+  if (item.kind === 'rejected') return { item, outcome: { status: 'rejected', error: item.error } };
+  if (needsClaim(item)) throw new Error(`event ${item.key.id} has a dedup key to claim`);
+  return { item, outcome: { status: 'accepted', id: item.key.id } };
 }
 
 /** Claims `keys` (key -> the event id that would own it); returns each key's owner after the claim. */

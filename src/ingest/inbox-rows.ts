@@ -10,19 +10,25 @@ interface InboxBody {
   events: StoredEvent[];
 }
 
+export type InboxRequests = ReadonlyArray<{
+  workspaceId: string;
+  requestId: string;
+  receivedAt: number;
+  /** Each event, or its JSON when it arrived as JSON (the ingest thread's). */
+  events: ReadonlyArray<StoredEvent | string>;
+}>;
+
 /** One inbox row per request that has accepted events, written in the acknowledging transaction. */
 export async function writeToInbox(
   trx: Transaction<Database>,
   writer: RowWriter,
-  requests: ReadonlyArray<{
-    workspaceId: string;
-    requestId: string;
-    receivedAt: number;
-    /** Each event, or its JSON when it arrived as JSON (the ingest thread's). */
-    events: ReadonlyArray<StoredEvent | string>;
-  }>,
+  requests: InboxRequests,
   now: number,
 ): Promise<void> {
+  await writer.insert(trx, 'ingest_inbox', inboxRowsOf(requests, now));
+}
+
+export function inboxRowsOf(requests: InboxRequests, now: number): IngestInboxTable[] {
   const rows: IngestInboxTable[] = [];
   for (const request of requests) {
     if (request.events.length === 0) continue;
@@ -40,7 +46,7 @@ export async function writeToInbox(
       last_error: null,
     });
   }
-  await writer.insert(trx, 'ingest_inbox', rows);
+  return rows;
 }
 
 /** The events an inbox row holds. */

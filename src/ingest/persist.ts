@@ -48,11 +48,15 @@ export async function writeLogRows(
   calls: readonly LoggedCall[],
   claimed: readonly ClaimedItem[][],
 ): Promise<void> {
-  const logRows: EventLogTable[] = [];
+  await rowWriterOf(ctx.storage.db).insert(trx, 'events_log', logRowsOf(calls, claimed));
+}
+
+export function logRowsOf(calls: readonly LoggedCall[], claimed: readonly ClaimedItem[][]): EventLogTable[] {
+  const rows: EventLogTable[] = [];
   for (const [c, call] of calls.entries()) {
-    for (const { item, outcome } of claimed[c] ?? []) logRows.push(logRow(call, item, outcome));
+    for (const { item, outcome } of claimed[c] ?? []) rows.push(logRow(call, item, outcome));
   }
-  await rowWriterOf(ctx.storage.db).insert(trx, 'events_log', logRows);
+  return rows;
 }
 
 function logRow(call: LoggedCall, item: CommitItem, outcome: CommitOutcome): EventLogTable {

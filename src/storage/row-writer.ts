@@ -85,10 +85,15 @@ function sqliteWriter(raw: SqliteDatabase.Database): RowWriter {
  * as Kysely's insert would.
  */
 function multiRowInsert(table: string, rows: readonly object[], suffix: string): CompiledQuery {
+  const parameters: unknown[] = [];
+  return CompiledQuery.raw(insertText(table, rows, parameters) + suffix, parameters);
+}
+
+/** The text of a multi-row insert; its values are appended to `parameters` (numbered after those there). */
+function insertText(table: string, rows: readonly object[], parameters: unknown[]): string {
   const seen = new Set<string>();
   for (const row of rows) for (const key in row) seen.add(key);
   const columns = [...seen];
-  const parameters: unknown[] = [];
   const tuples: string[] = [];
   for (const row of rows) {
     const cells: string[] = [];
@@ -99,10 +104,32 @@ function multiRowInsert(table: string, rows: readonly object[], suffix: string):
     }
     tuples.push(`(${cells.join(',')})`);
   }
-  return CompiledQuery.raw(
-    `insert into ${quote(table)} (${columns.map(quote).join(',')}) values ${tuples.join(',')}${suffix}`,
-    parameters,
-  );
+  return `insert into ${quote(table)} (${columns.map(quote).join(',')}) values ${tuples.join(',')}`;
+}
+
+/** Bind parameters PostgreSQL takes in one statement (its protocol counts them in 16 bits). */
+const MAX_PARAMETERS = 65_535;
+
+export interface TableRows<T extends Table = Table> {
+  table: T;
+  rows: readonly Row<T>[];
+}
+
+/**
+ * PostgreSQL: inserts rows into several tables as ONE statement (`with … as (insert …) insert …`),
+ * which is atomic without a transaction: one round trip instead of begin, an insert per table and
+ * commit. Returns false, writing nothing, when the rows need more parameters than one statement takes.
+ */
+export async function insertInOneStatement(db: Kysely<Database>, parts: readonly TableRows[]): Promise<boolean> {
+  const filled = parts.filter((part) => part.rows.length > 0);
+  if (filled.length === 0) return true;
+  const parameters: unknown[] = [];
+  const texts = filled.map((part) => insertText(part.table, part.rows, parameters));
+  if (parameters.length > MAX_PARAMETERS) return false;
+  const last = texts.pop() as string;
+  const prefix = texts.length === 0 ? '' : `with ${texts.map((text, i) => `w${i} as (${text})`).join(', ')} `;
+  await db.executeQuery(CompiledQuery.raw(prefix + last, parameters));
+  return true;
 }
 
 async function inChunks<R>(

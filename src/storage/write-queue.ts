@@ -3,8 +3,13 @@ import type { Database } from './schema.js';
 
 export type WriteJob<T> = (trx: Transaction<Database>) => Promise<T>;
 
+/** A job that is one statement, atomic by itself: it runs alone, outside a transaction. */
+export type StatementJob<T> = (db: Kysely<Database>) => Promise<T>;
+
 interface Pending {
   job: WriteJob<unknown>;
+  /** Set for a statement job: `job` is then never called. */
+  alone?: StatementJob<unknown>;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
 }
@@ -39,6 +44,19 @@ export class WriteQueue {
     if (this.closed) return Promise.reject(new Error('write queue is closed'));
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ job, resolve: resolve as (value: unknown) => void, reject });
+      this.pump();
+    });
+  }
+
+  /**
+   * A job that is a single statement (PostgreSQL): run on its own connection without BEGIN and COMMIT,
+   * which on a network database are two of its round trips. Counts toward the concurrency like a batch.
+   */
+  enqueueStatement<T>(statement: StatementJob<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('write queue is closed'));
+    return new Promise<T>((resolve, reject) => {
+      const job: WriteJob<unknown> = () => Promise.reject(new Error('a statement job runs outside a transaction'));
+      this.pending.push({ job, alone: statement, resolve: resolve as (value: unknown) => void, reject });
       this.pump();
     });
   }
@@ -85,7 +103,19 @@ export class WriteQueue {
   }
 
   private async runBatch(): Promise<void> {
-    const batch = this.pending.splice(0, this.options.maxBatch);
+    const first = this.pending[0];
+    if (first?.alone !== undefined) {
+      this.pending.shift();
+      try {
+        first.resolve(await first.alone(this.db));
+      } catch (error) {
+        first.reject(error);
+      }
+      return;
+    }
+    // Transaction jobs up to the next statement job.
+    const next = this.pending.findIndex((item) => item.alone !== undefined);
+    const batch = this.pending.splice(0, Math.min(next === -1 ? this.pending.length : next, this.options.maxBatch));
     if (batch.length === 0) return;
     if (batch.length > 1) {
       try {
