@@ -40,6 +40,9 @@ interface Call extends LoggedCall {
  *   under load (concurrent requests, or an inbox backlog), so a quiet system answers
  *   with everything written, and a busy one acknowledges at the speed of one small insert per request.
  *
+ * On PostgreSQL a deferred group with no dedup key to claim is one statement instead of a transaction
+ * (see asOneStatement).
+ *
  * If a combined job fails, each request is retried in its own job, so one bad request never fails its
  * neighbours.
  */

@@ -18,7 +18,7 @@ export type InboxRequests = ReadonlyArray<{
   events: ReadonlyArray<StoredEvent | string>;
 }>;
 
-/** One inbox row per request that has accepted events, written in the acknowledging transaction. */
+/** One inbox row per request that has accepted events, written with the acknowledgement (its transaction or statement). */
 export async function writeToInbox(
   trx: Transaction<Database>,
   writer: RowWriter,
