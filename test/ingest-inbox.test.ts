@@ -4,7 +4,7 @@ import { inboxOf, settleInbox } from '../src/ingest/inbox.js';
 import { writeToInbox } from '../src/ingest/inbox-rows.js';
 import { rowWriterOf } from '../src/storage/row-writer.js';
 import { BACKENDS, bearer, createTestApp, type TestApp } from './support/backends.js';
-import { postOverSharedKeys } from './support/concurrent-keys.js';
+import { postCometly, postOverSharedKeys, storedEventsOf } from './support/ingest.js';
 
 /**
  * Under load, ingestion acknowledges a request once its dedup keys are claimed, its events-log rows
@@ -15,15 +15,8 @@ describe.each(BACKENDS)('%s backend: ingest inbox', (backend) => {
   let t: TestApp;
   afterEach(async () => t?.close());
 
-  const post = (payload: object) =>
-    t.app.inject({ method: 'POST', url: '/public-api/v1/events', headers: bearer(t.ws.ingest), payload });
-
-  const storedEvents = () =>
-    t.ctx.storage.db
-      .selectFrom('events')
-      .select(['event_id', 'dedup_key', 'person_id'])
-      .where('workspace_id', '=', t.ws.workspace.id)
-      .execute();
+  const post = (payload: object) => postCometly(t, payload);
+  const storedEvents = () => storedEventsOf(t);
 
   it('acknowledges concurrent requests through the inbox and stores each event exactly once', async () => {
     t = await createTestApp(backend);

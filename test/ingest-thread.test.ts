@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { inboxOf, ingestThreadOf, settleInbox } from '../src/ingest/inbox.js';
 import type { IngestThread } from '../src/ingest/ingest-thread.js';
 import { bearer, createTestApp, type TestApp } from './support/backends.js';
-import { postOverSharedKeys } from './support/concurrent-keys.js';
+import { postCometly, postOverSharedKeys, storedEventsOf } from './support/ingest.js';
 
 /**
  * With `--ingest-thread` a SQLite server commits and processes ingestion in a worker thread with its
@@ -13,15 +13,8 @@ describe('ingest thread (SQLite)', () => {
   let t: TestApp;
   afterEach(async () => t?.close());
 
-  const post = (payload: object) =>
-    t.app.inject({ method: 'POST', url: '/public-api/v1/events', headers: bearer(t.ws.ingest), payload });
-
-  const storedEvents = () =>
-    t.ctx.storage.db
-      .selectFrom('events')
-      .select(['event_id', 'dedup_key', 'person_id', 'source'])
-      .where('workspace_id', '=', t.ws.workspace.id)
-      .execute();
+  const post = (payload: object) => postCometly(t, payload);
+  const storedEvents = () => storedEventsOf(t);
 
   it('acknowledges, deduplicates, logs and processes every request exactly once', async () => {
     t = await createTestApp('sqlite', { ingestThread: true });

@@ -39,6 +39,13 @@ export interface RowWriter {
 const CHUNK = 200;
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
+/** Every key any of the rows has, in first-seen order. */
+function columnsOf(rows: readonly object[]): string[] {
+  const seen = new Set<string>();
+  for (const row of rows) for (const key in row) seen.add(key);
+  return [...seen];
+}
+
 function sqliteWriter(raw: SqliteDatabase.Database): RowWriter {
   const statements = new Map<string, SqliteDatabase.Statement>();
   const statement = (verb: string, table: string, columns: string[], suffix: string) => {
@@ -56,9 +63,7 @@ function sqliteWriter(raw: SqliteDatabase.Database): RowWriter {
     const out: boolean[] = [];
     if (rows.length === 0) return out;
     // Rows of one batch normally share a shape; a key missing from some rows is stored as null there.
-    const seen = new Set<string>();
-    for (const row of rows) for (const key in row) seen.add(key);
-    const columns = [...seen];
+    const columns = columnsOf(rows);
     const st = statement(verb, table, columns, suffix);
     for (const row of rows) {
       const values = columns.map((c) => (row as Record<string, unknown>)[c] ?? null);
@@ -79,21 +84,13 @@ function sqliteWriter(raw: SqliteDatabase.Database): RowWriter {
 }
 
 /**
- * `insert into "t" ("a","b") values ($1,$2),($3,default)…` with its parameters, as text: building and
- * compiling the same statement through Kysely's query builder cost more CPU per row than the
- * statement's round trip. A value that is undefined (or a key a row lacks) takes the column default,
- * as Kysely's insert would.
+ * `insert into "t" ("a","b") values ($1,$2),($3,default)…`, its values appended to `parameters`
+ * (numbered after those already there). Built as text: building and compiling the same statement
+ * through Kysely's query builder cost more CPU per row than the statement's round trip. A value that
+ * is undefined (or a key a row lacks) takes the column default, as Kysely's insert would.
  */
-function multiRowInsert(table: string, rows: readonly object[], suffix: string): CompiledQuery {
-  const parameters: unknown[] = [];
-  return CompiledQuery.raw(insertText(table, rows, parameters) + suffix, parameters);
-}
-
-/** The text of a multi-row insert; its values are appended to `parameters` (numbered after those there). */
 function insertText(table: string, rows: readonly object[], parameters: unknown[]): string {
-  const seen = new Set<string>();
-  for (const row of rows) for (const key in row) seen.add(key);
-  const columns = [...seen];
+  const columns = columnsOf(rows);
   const tuples: string[] = [];
   for (const row of rows) {
     const cells: string[] = [];
@@ -132,6 +129,7 @@ export async function insertInOneStatement(db: Kysely<Database>, parts: readonly
   return true;
 }
 
+/** Inserts `rows` CHUNK at a time (each statement's text ending in `suffix`); returns what they return. */
 async function inChunks<R>(
   trx: Transaction<Database>,
   table: string,
@@ -140,7 +138,9 @@ async function inChunks<R>(
 ): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < rows.length; i += CHUNK) {
-    const result = await trx.executeQuery<R>(multiRowInsert(table, rows.slice(i, i + CHUNK), suffix));
+    const parameters: unknown[] = [];
+    const text = insertText(table, rows.slice(i, i + CHUNK), parameters) + suffix;
+    const result = await trx.executeQuery<R>(CompiledQuery.raw(text, parameters));
     out.push(...result.rows);
   }
   return out;
@@ -153,20 +153,15 @@ const postgresWriter: RowWriter = {
   async insertNew(trx, table, conflict, rows) {
     const columns = conflict.map(quote).join(',');
     const key = (row: Record<string, unknown>) => conflict.map((c) => String(row[c])).join('\u0000');
-    const out: boolean[] = [];
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const part = rows.slice(i, i + CHUNK) as Array<Record<string, unknown>>;
-      const inserted = await inChunks<Record<string, unknown>>(
-        trx,
-        table,
-        part,
-        ` on conflict (${columns}) do nothing returning ${columns}`,
-      );
-      const won = new Set(inserted.map(key));
-      // As on SQLite: of rows repeating one key, only the first counts as inserted.
-      for (const row of part) out.push(won.delete(key(row)));
-    }
-    return out;
+    const inserted = await inChunks<Record<string, unknown>>(
+      trx,
+      table,
+      rows,
+      ` on conflict (${columns}) do nothing returning ${columns}`,
+    );
+    const won = new Set(inserted.map(key));
+    // As on SQLite: of rows repeating one key, only the first counts as inserted.
+    return (rows as ReadonlyArray<Record<string, unknown>>).map((row) => won.delete(key(row)));
   },
   async upsert(trx, table, conflict, update, rows) {
     const set = update.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ');

@@ -1,4 +1,21 @@
 import { expect } from 'vitest';
+import { bearer, type TestApp } from './backends.js';
+
+/** Ingestion test helpers shared by the in-process and ingest-thread suites. */
+
+/** POSTs one Cometly-style event with the workspace's ingest token. */
+export function postCometly(t: TestApp, payload: object) {
+  return t.app.inject({ method: 'POST', url: '/public-api/v1/events', headers: bearer(t.ws.ingest), payload });
+}
+
+/** The stored events of the test workspace. */
+export function storedEventsOf(t: TestApp) {
+  return t.ctx.storage.db
+    .selectFrom('events')
+    .select(['event_id', 'dedup_key', 'person_id', 'source'])
+    .where('workspace_id', '=', t.ws.workspace.id)
+    .execute();
+}
 
 interface Response {
   statusCode: number;
