@@ -15,7 +15,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
-import { sql } from 'kysely';
 import { openPostgres, openSqlite, type Storage } from '../src/storage/database.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,6 +31,8 @@ const { values: args } = parseArgs({
     // Diagnostics: a fixed request rate, so CPU per event compares across runs on a noisy machine.
     rate: { type: 'string' },
     'batch-rate': { type: 'string' },
+    // As `serve --ingest-max-backlog`: how many events may wait for processing before acks wait.
+    'max-backlog': { type: 'string' },
   },
 });
 const databaseUrl = args['database-url'] ?? process.env.TOUCHPOINT_DATABASE_URL;
@@ -224,6 +225,8 @@ async function batch(child: Child, token: string) {
   let n = 0;
   let accepted = 0;
   let rejected = 0;
+  // Request numbers answered 200: every message of each must be stored exactly once.
+  const acknowledged: number[] = [];
   const result = await autocannon({
     url: `http://127.0.0.1:${child.ready.port}/v1/batch`,
     method: 'POST',
@@ -236,19 +239,23 @@ async function batch(child: Child, token: string) {
     },
     requests: [
       {
-        setupRequest: (request) => {
+        setupRequest: (request, context) => {
           n++;
+          // One request in flight per connection: its answer is this number's.
+          (context as { n?: number }).n = n;
           request.body = template
             .replaceAll('__A__', String((n >> 8) & 255))
             .replaceAll('__B__', String(n & 255))
             .replaceAll('__N__', `${process.pid}x${n}`);
           return request;
         },
-        onResponse: (status, body) => {
+        onResponse: (status, body, context) => {
           if (status === 200) {
-            const parsed = JSON.parse(body) as { accepted: number; rejected: number };
-            accepted += parsed.accepted;
-            rejected += parsed.rejected;
+            // Processed before the answer: per-item counts; journaled under load: `queued`.
+            const parsed = JSON.parse(body) as { accepted?: number; rejected?: number; queued?: number };
+            accepted += parsed.accepted ?? parsed.queued ?? 0;
+            rejected += parsed.rejected ?? 0;
+            acknowledged.push((context as { n: number }).n);
           }
         },
       },
@@ -265,7 +272,7 @@ async function batch(child: Child, token: string) {
     errors: result.errors + result.timeouts,
     peakRssMb: Math.round(stats.peakRss / 1048576),
   };
-  return { figures, accepted, rejected };
+  return { figures, accepted, rejected, acknowledged };
 }
 
 function openBenchStorage(child: Child): Storage {
@@ -298,20 +305,44 @@ async function verifySingle(storage: Storage, workspaceId: string, acked: string
   };
 }
 
-async function verifyBatch(storage: Storage, workspaceId: string, accepted: number) {
-  const row = await sql<{ n: number; d: number }>`
-    select count(*) as n, count(distinct dedup_key) as d from events
-    where workspace_id = ${workspaceId} and source = 'segment'`.execute(storage.db);
-  const n = Number(row.rows[0]?.n ?? 0);
-  const d = Number(row.rows[0]?.d ?? 0);
-  // Every message id is unique, so stored rows = distinct keys; requests cut off at the end of the
-  // run add rows beyond the acknowledged count.
+/** Every message of every acknowledged request stored exactly once (message ids are all distinct). */
+async function verifyBatch(storage: Storage, workspaceId: string, accepted: number, acknowledged: number[]) {
+  const perRequest = new Map<string, number>();
+  let stored = 0;
+  let duplicated = 0;
+  const seen = new Set<string>();
+  for (let after = ''; ; ) {
+    const rows = await storage.db
+      .selectFrom('events')
+      .select('dedup_key')
+      .where('workspace_id', '=', workspaceId)
+      .where('source', '=', 'segment')
+      .where('dedup_key', '>', after)
+      .orderBy('dedup_key')
+      .limit(50_000)
+      .execute();
+    for (const { dedup_key: key } of rows) {
+      stored++;
+      if (seen.has(key)) duplicated++;
+      seen.add(key);
+      // m-<pid>x<n>-<i>
+      const request = key.slice(0, key.lastIndexOf('-'));
+      perRequest.set(request, (perRequest.get(request) ?? 0) + 1);
+    }
+    const last = rows[rows.length - 1];
+    if (last === undefined) break;
+    after = last.dedup_key;
+  }
+  const incomplete = acknowledged.filter((n) => perRequest.get(`m-${process.pid}x${n}`) !== batchSize).length;
+  // Requests cut off at the end of the run add rows beyond the acknowledged count.
   return {
     acknowledged: accepted,
-    stored: n,
-    distinctKeys: d,
-    inFlightAtStop: n - accepted,
-    ok: n >= accepted && d === n,
+    acknowledgedRequests: acknowledged.length,
+    stored,
+    inFlightAtStop: stored - accepted,
+    incompleteRequests: incomplete,
+    duplicated,
+    ok: incomplete === 0 && duplicated === 0 && stored >= accepted,
   };
 }
 
@@ -326,7 +357,10 @@ interface SingleRound {
 }
 
 function appEnv(): Record<string, string> {
-  return databaseUrl === undefined ? {} : { BENCH_DATABASE_URL: databaseUrl };
+  return {
+    ...(databaseUrl === undefined ? {} : { BENCH_DATABASE_URL: databaseUrl }),
+    ...(args['max-backlog'] === undefined ? {} : { BENCH_MAX_BACKLOG: args['max-backlog'] }),
+  };
 }
 
 async function removeData(app: Child): Promise<void> {
@@ -373,7 +407,7 @@ async function batchRun() {
   const drainCpu = await ask<Cpu>(app, 'cpu');
   const afterDrain = await ask<{ peakRss: number }>(app, 'stats');
   const storage = openBenchStorage(app);
-  const verified = await verifyBatch(storage, app.ready.workspaceId ?? '', run.accepted);
+  const verified = await verifyBatch(storage, app.ready.workspaceId ?? '', run.accepted, run.acknowledged);
   await storage.close();
   await removeData(app);
   return {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { stripTrailingCommas } from '../src/server/plugins/json-body.js';
+import { stripTrailingCommas } from '../src/ingest/json-text.js';
 import { BACKENDS, bearer, createTestApp, type TestApp } from './support/backends.js';
 
 describe('stripTrailingCommas', () => {

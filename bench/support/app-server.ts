@@ -22,6 +22,8 @@ const config = parseConfig(
     rateLimit: '0',
     // BENCH_INGEST_THREAD=1: commit and process in the ingest thread (as `serve --ingest-thread`).
     ingestThread: process.env.BENCH_INGEST_THREAD === '1',
+    // BENCH_MAX_BACKLOG: as `serve --ingest-max-backlog` (events acknowledged ahead of processing).
+    ...(process.env.BENCH_MAX_BACKLOG ? { ingestMaxBacklog: process.env.BENCH_MAX_BACKLOG } : {}),
     ...(databaseUrl ? { databaseUrl } : { data }),
   },
   {},

@@ -122,30 +122,49 @@ export async function acceptItems(
   meta: AcceptMeta,
 ): Promise<AcceptOutcome[]> {
   const now = ctx.clock.now();
-  let customEvents = await cachedCustomEvents(ctx, workspace.id);
-  const prepare = (item: IngestItem): CommitItem => {
+  let commit = prepareItems(items, workspace, await cachedCustomEvents(ctx, workspace.id), meta.requestId, now);
+  // An unknown name may be a custom event defined within the cache's second: look again, uncached.
+  if (commit.some(isUnknownEvent)) {
+    invalidateWorkspaceCache(ctx, workspace.id);
+    const fresh = await cachedCustomEvents(ctx, workspace.id);
+    commit = commit.map((c, i) =>
+      isUnknownEvent(c)
+        ? (prepareItems([items[i] as IngestItem], workspace, fresh, meta.requestId, now)[0] as CommitItem)
+        : c,
+    );
+  }
+  return commitEvents(ctx, workspace.id, meta.requestId, now, commit, { deferrable: meta.deferrable === true });
+}
+
+function isUnknownEvent(item: CommitItem): boolean {
+  return item.kind === 'rejected' && item.error.code === 'unknown_event';
+}
+
+/**
+ * Each item as it goes to storage: an event (normalized, named, with its id and redacted payload) or a
+ * rejection with the reason. Pure: the HTTP path and the journal's processor (journal.ts) share it.
+ */
+export function prepareItems(
+  items: readonly IngestItem[],
+  workspace: Workspace,
+  customEvents: readonly CustomEventDefinition[],
+  requestId: string,
+  now: number,
+): CommitItem[] {
+  return items.map((item) => {
     if (isRejected(item)) {
       const payload = redactedJson(item.raw);
       return { kind: 'rejected', error: item.rejected, surface: item.surface, name: item.name, payload };
     }
     try {
-      const event = prepareEvent(item, workspace, customEvents, meta.requestId, now);
+      const event = prepareEvent(item, workspace, customEvents, requestId, now);
       return { kind: 'event', key: event, event, surface: item.surface, payload: redactedJson(item.raw ?? item) };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       const payload = redactedJson(item.raw ?? item);
       return { kind: 'rejected', error, surface: item.surface, name: item.name, payload };
     }
-  };
-  let commit = items.map(prepare);
-  // An unknown name may be a custom event defined within the cache's second: look again, uncached.
-  const unknown = (c: CommitItem) => c.kind === 'rejected' && c.error.code === 'unknown_event';
-  if (commit.some(unknown)) {
-    invalidateWorkspaceCache(ctx, workspace.id);
-    customEvents = await cachedCustomEvents(ctx, workspace.id);
-    commit = commit.map((c, i) => (unknown(c) ? prepare(items[i] as IngestItem) : c));
-  }
-  return commitEvents(ctx, workspace.id, meta.requestId, now, commit, { deferrable: meta.deferrable === true });
+  });
 }
 
 function str(value: string | undefined): string | undefined {

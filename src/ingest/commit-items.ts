@@ -43,6 +43,8 @@ export interface LoggedCall {
   workspaceId: string;
   requestId: string;
   receivedAt: number;
+  /** When its log rows are written, if later than received (journal.ts): their ids' time. */
+  loggedAt?: number;
   items: CommitItem[];
 }
 

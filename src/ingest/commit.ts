@@ -62,6 +62,11 @@ class Coalescer {
     this.maxInFlight = ctx.storage.capabilities.concurrentWriters ? PG_JOBS_IN_FLIGHT : Number.POSITIVE_INFINITY;
   }
 
+  /** Requests waiting for a job, or jobs not yet committed. */
+  get busy(): boolean {
+    return this.pending.length > 0 || this.inFlight > 0;
+  }
+
   add(call: Call): void {
     this.pending.push(call);
     if (!this.scheduled) {
@@ -197,6 +202,11 @@ export function isLoggedRejection(error: unknown): boolean {
 }
 
 const COALESCERS = new WeakMap<AppContext, Coalescer>();
+
+/** Are acknowledgements waiting or in flight in this process (a sign of load)? */
+export function commitsInFlight(ctx: AppContext): boolean {
+  return COALESCERS.get(ctx)?.busy === true;
+}
 
 export function commitEvents(
   ctx: AppContext,

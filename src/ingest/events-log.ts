@@ -4,7 +4,8 @@ import { firstIdAt, newId } from '../ids/ids.js';
 import type { EventLogTable } from '../storage/tables/ingest.js';
 import { redactedJson, stripNul } from './redact.js';
 
-export type LogStatus = 'accepted' | 'duplicate' | 'rejected';
+/** `queued`: a journaled request not processed yet (its items' rows replace it; see journal.ts). */
+export type LogStatus = 'accepted' | 'duplicate' | 'rejected' | 'queued';
 
 export interface EventLogEntry {
   id: string;
@@ -128,6 +129,6 @@ export async function recordRequestFailure(
 
 export function assertLogStatus(value: string | undefined): LogStatus | undefined {
   if (value === undefined) return undefined;
-  if (value === 'accepted' || value === 'duplicate' || value === 'rejected') return value;
-  throw new AppError('validation_failed', 'status must be accepted, duplicate or rejected', 'status');
+  if (value === 'accepted' || value === 'duplicate' || value === 'rejected' || value === 'queued') return value;
+  throw new AppError('validation_failed', 'status must be accepted, duplicate, rejected or queued', 'status');
 }

@@ -2,9 +2,11 @@ import type { Transaction } from 'kysely';
 import { Counter, Gauge } from 'prom-client';
 import type { AppContext } from '../context/context.js';
 import { byWorkspace } from '../events/by-workspace.js';
+import type { StoredEvent } from '../events/stored-event.js';
 import type { Database } from '../storage/schema.js';
 import { inboxEvents } from './inbox-rows.js';
 import { IngestThread } from './ingest-thread.js';
+import { isJournaled, processJournaled } from './journal.js';
 import { persistEvents } from './persist.js';
 
 /** Events one processing transaction takes at most (keeps each commit, and the acks behind it, short). */
@@ -321,18 +323,27 @@ async function processDue(
   }
   if (rows.length === 0) return { rows: 0, events: 0 };
   // Bodies only of the rows this pass takes (a batch request's body is tens of kilobytes).
-  const prepared = [];
+  let prepared: StoredEvent[] = [];
   for (const [workspaceId, taken] of byWorkspace(rows, (row) => row.workspace_id)) {
     const ids = taken.map((row) => row.inbox_id);
     const bodies = await trx
       .selectFrom('ingest_inbox')
-      .select(['inbox_id', 'body'])
+      .select(['workspace_id', 'inbox_id', 'request_id', 'received_at', 'body'])
       .where('workspace_id', '=', workspaceId)
       .where('inbox_id', 'in', ids)
       .orderBy('inbox_id')
       .execute();
-    prepared.push(...bodies.flatMap(inboxEvents));
     await trx.deleteFrom('ingest_inbox').where('workspace_id', '=', workspaceId).where('inbox_id', 'in', ids).execute();
+    for (const body of bodies) {
+      if (!isJournaled(body.body)) {
+        prepared.push(...inboxEvents(body));
+        continue;
+      }
+      // In arrival order: what was acknowledged before a journaled request is written before it.
+      await persistEvents(trx, ctx, prepared);
+      prepared = [];
+      await processJournaled(trx, ctx, body);
+    }
   }
   await persistEvents(trx, ctx, prepared);
   return { rows: rows.length, events };

@@ -65,7 +65,7 @@ function logRow(call: LoggedCall, item: CommitItem, outcome: CommitOutcome): Eve
   const error = outcome.status === 'rejected' ? outcome.error : undefined;
   return {
     workspace_id: call.workspaceId,
-    log_id: newId('log', call.receivedAt),
+    log_id: newId('log', call.loggedAt ?? call.receivedAt),
     request_id: call.requestId,
     surface: item.surface,
     status: outcome.status,

@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { AppError } from '../../errors/codes.js';
 import type { IngestItem } from '../accept.js';
+import { oversizedItem } from '../item-size.js';
 import { amountOf, compact, fromPageUrl, record, text } from './shared.js';
 
 /**
@@ -147,5 +148,35 @@ export function fromSegment(type: SegmentType, message: SegmentMessage, batchCon
       properties: 'properties',
       dedupKey: 'messageId',
     },
+  });
+}
+
+function isSegmentType(value: unknown): value is SegmentType {
+  return typeof value === 'string' && (SEGMENT_TYPES as readonly string[]).includes(value);
+}
+
+/**
+ * A Segment batch's messages -> ingest items, each message of a known type and at most 32 KB (the
+ * others rejected alone). `request`: its headers let a small plain body skip the per-item size walk.
+ */
+export function segmentBatchItems(
+  body: SegmentBatch,
+  request?: { headers: Record<string, string | string[] | undefined> },
+): IngestItem[] {
+  return body.batch.map((message, index) => {
+    const type = message.type;
+    if (!isSegmentType(type)) {
+      return {
+        rejected: new AppError(
+          'validation_failed',
+          `batch.${index}.type must be one of ${SEGMENT_TYPES.join(', ')}`,
+          `batch.${index}.type`,
+        ),
+        surface: 'segment',
+        name: message.event,
+        raw: message,
+      };
+    }
+    return oversizedItem(message, 'segment', message.event, request) ?? fromSegment(type, message, body.context);
   });
 }

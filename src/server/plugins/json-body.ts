@@ -1,60 +1,26 @@
-import type { FastifyInstance } from 'fastify';
-import sjson from 'secure-json-parse';
-import { AppError } from '../../errors/codes.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parseJsonBody } from '../../ingest/json-text.js';
 
-/**
- * Removes commas that directly precede `}` or `]` outside strings. The seed's "minimum payload"
- * example is written with a trailing comma and integrations copy it verbatim, so we accept it; any
- * other syntax error is still a 400.
- */
-export function stripTrailingCommas(text: string): string {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (inString) {
-      out += ch;
-      if (ch === '\\') {
-        out += text[i + 1] ?? '';
-        i++;
-      } else if (ch === '"') inString = false;
-      continue;
-    }
-    if (ch === '"') {
-      inString = true;
-      out += ch;
-      continue;
-    }
-    if (ch === ',') {
-      let j = i + 1;
-      while (j < text.length && /\s/.test(text[j] as string)) j++;
-      if (text[j] === '}' || text[j] === ']') continue;
-    }
-    out += ch;
-  }
-  return out;
-}
-
-/** Parses JSON safely (no `__proto__`/`constructor.prototype` keys) and leniently (trailing commas). */
-export function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') throw new AppError('invalid_json', 'the request body is empty; send a JSON object');
-  try {
-    return sjson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
-  } catch (first) {
-    try {
-      return sjson.parse(stripTrailingCommas(text), undefined, { protoAction: 'remove', constructorAction: 'remove' });
-    } catch {
-      const reason = first instanceof Error ? first.message : 'syntax error';
-      throw new AppError('invalid_json', `the request body is not valid JSON: ${reason}`);
-    }
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body as received (decompressed), for a surface that stores it as it came (journal.ts). */
+    jsonText: string | undefined;
   }
 }
 
 export function registerJsonBody(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json']);
-  const parser = (_request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void) => {
+  if (!app.hasRequestDecorator('jsonText')) app.decorateRequest('jsonText', undefined);
+  const parser = (
+    request: FastifyRequest,
+    body: string | Buffer,
+    done: (err: Error | null, value?: unknown) => void,
+  ) => {
     try {
-      done(null, parseJsonBody(typeof body === 'string' ? body : body.toString('utf8')));
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      const value = parseJsonBody(text);
+      request.jsonText = text;
+      done(null, value);
     } catch (error) {
       done(error as Error, undefined);
     }

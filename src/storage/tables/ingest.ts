@@ -6,7 +6,7 @@ export interface EventLogTable {
   request_id: string;
   /** cometly, capture, segment, conversions, dub, pixel, ... */
   surface: string;
-  /** accepted | duplicate | rejected */
+  /** accepted | duplicate | rejected, or queued (a journaled request, until processed) */
   status: string;
   http_status: number;
   /** The event name as sent (null when the request could not be read). */

@@ -2,12 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../../context/context.js';
 import { AppError } from '../../../errors/codes.js';
+import { parseJsonBody } from '../../../ingest/json-text.js';
 import { pixelBundle, renderPixel } from '../../../pixel/bundle.js';
 import { Beacon, collectBeacon, originAllowed, workspaceForPixel } from '../../../pixel/collect.js';
 import { pixelSnippet } from '../../../pixel/snippet.js';
 import { requireWorkspace } from '../../../workspaces/workspaces.js';
 import { principalOf, requireScope } from '../../plugins/auth.js';
-import { parseJsonBody } from '../../plugins/json-body.js';
 import { ErrorResponse, errorResponses } from '../schemas.js';
 
 const COLLECT_BODY_LIMIT = 64 * 1024;

@@ -3,6 +3,8 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../../context/context.js';
 import { AppError } from '../../../errors/codes.js';
 import { acceptItems } from '../../../ingest/accept.js';
+import { journalable, journalRequest } from '../../../ingest/journal.js';
+import { parseJsonBody } from '../../../ingest/json-text.js';
 import {
   fromSegment,
   SEGMENT_TYPES,
@@ -10,13 +12,11 @@ import {
   SegmentBatch as SegmentBatchSchema,
   type SegmentMessage,
   SegmentMessage as SegmentMessageSchema,
-  type SegmentType,
+  segmentBatchItems,
 } from '../../../ingest/surfaces/segment.js';
-import { parseJsonBody } from '../../plugins/json-body.js';
 import {
   BATCH_LIMIT,
   headerCredentialGate,
-  oversizedItem,
   registerIngestScope,
   SINGLE_EVENT_LIMIT,
   workspaceOf,
@@ -31,11 +31,30 @@ const Success = Type.Object({
   id: Type.Optional(Type.String()),
   status: Type.Optional(Type.String()),
 });
-const SegmentBatchSuccess = Type.Intersect([BatchResult, Type.Object({ success: Type.Boolean() })]);
+/**
+ * A batch processed before the answer gets every item's outcome; one journaled under load (see
+ * src/ingest/journal.ts) is `queued`, its items' outcomes in the events log once processed.
+ */
+const SegmentBatchSuccess = Type.Union([
+  Type.Intersect([BatchResult, Type.Object({ success: Type.Boolean() })]),
+  Type.Object({
+    success: Type.Boolean(),
+    request_id: Type.String(),
+    status: Type.Literal('queued'),
+    queued: Type.Integer(),
+  }),
+]);
 const segmentErrors = { ...errorResponses, 413: ErrorResponse, 415: ErrorResponse, 429: ErrorResponse };
 
-function isSegmentType(value: unknown): value is SegmentType {
-  return typeof value === 'string' && (SEGMENT_TYPES as readonly string[]).includes(value);
+/**
+ * The batch as JSON text without write keys (never stored in clear): the body as received when it
+ * carries none (the usual case: Segment's and RudderStack's libraries send the key as basic auth).
+ */
+function credentialFree(body: SegmentBatch, text: string | undefined): string {
+  const keyed = body.writeKey !== undefined || body.batch.some((message) => message.writeKey !== undefined);
+  if (text !== undefined && !keyed) return text;
+  const { writeKey: _batchKey, ...rest } = body;
+  return JSON.stringify({ ...rest, batch: body.batch.map(({ writeKey: _key, ...message }) => message) });
 }
 
 /** Segment-compatible HTTP tracking API: the workspace's ingest token is the write key. */
@@ -43,9 +62,12 @@ export async function segmentRoutes(app: FastifyInstance, ctx: AppContext): Prom
   registerIngestScope(app, ctx, () => 'segment');
   // RudderStack's node client posts its gzip JSON without a JSON content type (axios labels the
   // Buffer form-urlencoded); Segment's own API is as lenient. The body must still be JSON.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
     try {
-      done(null, parseJsonBody(typeof body === 'string' ? body : body.toString('utf8')));
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      const value = parseJsonBody(text);
+      request.jsonText = text;
+      done(null, value);
     } catch {
       done(new AppError('unsupported_media_type', 'send the body as JSON with Content-Type: application/json'));
     }
@@ -106,22 +128,17 @@ export async function segmentRoutes(app: FastifyInstance, ctx: AppContext): Prom
         if (principal === undefined) throw new Error('gate did not authenticate');
         const workspace = await workspaceOf(ctx, principal.workspaceId);
         const body = request.body as SegmentBatch;
-        const items = body.batch.map((message, index) => {
-          const type = message.type;
-          if (!isSegmentType(type)) {
-            return {
-              rejected: new AppError(
-                'validation_failed',
-                `batch.${index}.type must be one of ${SEGMENT_TYPES.join(', ')}`,
-                `batch.${index}.type`,
-              ),
-              surface: 'segment',
-              name: message.event,
-              raw: message,
-            };
-          }
-          return oversizedItem(message, 'segment', message.event, request) ?? fromSegment(type, message, body.context);
-        });
+        if (journalable(ctx)) {
+          await journalRequest(ctx, {
+            workspaceId: workspace.id,
+            requestId: request.id,
+            receivedAt: ctx.clock.now(),
+            text: credentialFree(body, request.jsonText),
+            events: body.batch.length,
+          });
+          return { success: true, request_id: request.id, status: 'queued' as const, queued: body.batch.length };
+        }
+        const items = segmentBatchItems(body, request);
         const outcomes = await acceptItems(ctx, workspace, items, { requestId: request.id, deferrable: true });
         return { success: true, ...batchResult(request.id, outcomes) };
       },

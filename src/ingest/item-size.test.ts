@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonSizeAtMost } from './gate.js';
+import { jsonSizeAtMost } from './item-size.js';
 
 const size = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
