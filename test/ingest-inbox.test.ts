@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { prepareEvent } from '../src/ingest/accept.js';
 import { inboxOf, settleInbox } from '../src/ingest/inbox.js';
 import { writeToInbox } from '../src/ingest/inbox-rows.js';
+import { journalRows } from '../src/ingest/journal.js';
 import { rowWriterOf } from '../src/storage/row-writer.js';
 import { BACKENDS, bearer, createTestApp, type TestApp } from './support/backends.js';
 import { postCometly, postOverSharedKeys, storedEventsOf } from './support/ingest.js';
@@ -166,6 +167,53 @@ describe.each(BACKENDS)('%s backend: ingest inbox', (backend) => {
     const event = await leaveInInbox('while-down');
     await inbox.flush();
     expect((await storedEvents()).map((r) => r.event_id)).toEqual([event.id]);
+  });
+
+  it('stops processing when a stop’s drain time is up and leaves the rest for the next start', async () => {
+    t = await createTestApp(backend);
+    const inbox = inboxOf(t.ctx);
+    await inbox.flush();
+    const now = Date.now();
+    // Six requests of 300 messages, as another process left them: one per pass and lane (PostgreSQL: 3 lanes).
+    for (let r = 0; r < 6; r++) {
+      const batch = Array.from({ length: 300 }, (_, i) => ({
+        type: 'track',
+        messageId: `stop-${r}-${i}`,
+        userId: `u-${i}`,
+        event: 'Signed Up',
+      }));
+      const [log, row] = journalRows(
+        {
+          workspaceId: t.ws.workspace.id,
+          requestId: `req_stop_${r}`,
+          receivedAt: now,
+          text: JSON.stringify({ batch }),
+          events: 300,
+        },
+        now,
+      );
+      await t.ctx.storage.db.insertInto('events_log').values(log.rows).execute();
+      await t.ctx.storage.db.insertInto('ingest_inbox').values(row.rows).execute();
+    }
+    // Slow passes, so the stop's (zero) drain time is up while the first one runs.
+    const enqueue = t.ctx.writes.enqueue.bind(t.ctx.writes);
+    const slow = vi.spyOn(t.ctx.writes, 'enqueue').mockImplementation(async (job) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return enqueue(job);
+    });
+    await inbox.stop(0);
+    slow.mockRestore();
+    const left = await t.ctx.storage.db.selectFrom('ingest_inbox').select('events').execute();
+    expect(left.length).toBeGreaterThanOrEqual(1);
+    expect(left.length).toBeLessThanOrEqual(5);
+    expect(await storedEvents()).toHaveLength(1800 - 300 * left.length);
+
+    // The next start processes what was left, exactly once.
+    inbox.start();
+    await inbox.flush();
+    const stored = await storedEvents();
+    expect(stored).toHaveLength(1800);
+    expect(new Set(stored.map((e) => e.dedup_key)).size).toBe(1800);
   });
 
   it('keeps a row that fails processing for a retry and processes the others', async () => {

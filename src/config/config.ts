@@ -158,7 +158,7 @@ export function parseConfig(raw: RawOptions, env: NodeJS.ProcessEnv, cwd: string
       requireHttps: bool(raw, env, 'requireHttps', false),
       bodyLimit: int(raw, env, 'bodyLimit', 512_000, 1024, 100_000_000),
       rateLimitPerMinute: int(raw, env, 'rateLimit', 60_000, 0, 100_000_000),
-      ingestMaxBacklog: int(raw, env, 'ingestMaxBacklog', 500_000, 1, 1_000_000_000),
+      ingestMaxBacklog: int(raw, env, 'ingestMaxBacklog', 5_000_000, 1, 1_000_000_000),
       ingestThread: bool(raw, env, 'ingestThread', false),
       publicUrl,
     },

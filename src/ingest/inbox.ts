@@ -33,6 +33,12 @@ const RETRY_BASE_MS = 1000;
 /** Passes run side by side on PostgreSQL (the write queue runs up to 4 transactions at once). */
 const PG_LANES = 3;
 const RETRY_MAX_MS = 5 * 60_000;
+/**
+ * How long a graceful stop keeps processing. A burst may leave minutes of work in the inbox; it is
+ * durable, so what is left waits for the next start (or another process) instead of holding the
+ * shutdown past what a supervisor allows (Kubernetes: 30 s).
+ */
+const STOP_DRAIN_MS = 20_000;
 
 export interface InboxOptions {
   /** Acknowledged-but-unprocessed events past which new requests wait (backpressure). */
@@ -54,6 +60,8 @@ export class IngestInbox {
   backlog = 0;
   private draining: Promise<void> | undefined;
   private again = false;
+  /** A stop's drain time is up: passes end and no new one starts. */
+  private stopping = false;
   private timer: NodeJS.Timeout | undefined;
   private waiters: Array<() => void> = [];
   /** When an acknowledgement last put events in the inbox (performance.now()). */
@@ -104,6 +112,7 @@ export class IngestInbox {
   start(): void {
     if (this.enabled) return;
     this.enabled = true;
+    this.stopping = false;
     this.timer = setInterval(() => this.kick(), POLL_MS);
     this.timer.unref();
     this.kick();
@@ -128,8 +137,11 @@ export class IngestInbox {
     };
   }
 
-  /** Stops deferring new work and processes everything due (what a graceful shutdown waits for). */
-  async stop(): Promise<void> {
+  /**
+   * Stops deferring new work and processes what is due (what a graceful shutdown waits for), for at
+   * most `drainMs`: rows still there after it stay in the inbox for the next start or another process.
+   */
+  async stop(drainMs = STOP_DRAIN_MS): Promise<void> {
     const thread = this.thread;
     if (thread !== undefined) {
       this.thread = undefined;
@@ -139,7 +151,26 @@ export class IngestInbox {
     this.enabled = false;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    await this.flush();
+    let deadline: NodeJS.Timeout | undefined;
+    const timeUp = new Promise<void>((resolve) => {
+      deadline = setTimeout(() => {
+        this.stopping = true;
+        resolve();
+      }, drainMs);
+    });
+    await Promise.race([this.flush(), timeUp]);
+    clearTimeout(deadline);
+    if (!this.stopping) return;
+    // The pass running now finishes (its rows commit or stay); none starts after it.
+    while (this.draining !== undefined) await this.draining;
+    const left = await this.ctx.storage.db
+      .selectFrom('ingest_inbox')
+      .select((eb) => eb.fn.sum<number>('events').as('events'))
+      .executeTakeFirst();
+    this.ctx.log.warn(
+      { events: Number(left?.events ?? 0) },
+      'stopped with events still in the ingest inbox; the next start (or another process) processes them',
+    );
   }
 
   /** Called after an acknowledging commit put `events` in the inbox. */
@@ -182,6 +213,7 @@ export class IngestInbox {
   }
 
   kick(): void {
+    if (this.stopping) return;
     if (this.draining !== undefined) {
       this.again = true;
       return;
@@ -214,6 +246,7 @@ export class IngestInbox {
         }
       }
       this.settle(pass.events);
+      if (this.stopping) return;
       if (pass.rows === 0) {
         // Whatever this process counted is processed (or parked for a retry), by us or another process.
         this.settle(this.backlog);
