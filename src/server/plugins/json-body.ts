@@ -8,6 +8,14 @@ declare module 'fastify' {
   }
 }
 
+/** Parses a JSON body and keeps its text on the request (journal.ts stores it as it came). */
+export function readJsonBody(request: FastifyRequest, body: string | Buffer): unknown {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  const value = parseJsonBody(text);
+  request.jsonText = text;
+  return value;
+}
+
 export function registerJsonBody(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json']);
   if (!app.hasRequestDecorator('jsonText')) app.decorateRequest('jsonText', undefined);
@@ -17,10 +25,7 @@ export function registerJsonBody(app: FastifyInstance): void {
     done: (err: Error | null, value?: unknown) => void,
   ) => {
     try {
-      const text = typeof body === 'string' ? body : body.toString('utf8');
-      const value = parseJsonBody(text);
-      request.jsonText = text;
-      done(null, value);
+      done(null, readJsonBody(request, body));
     } catch (error) {
       done(error as Error, undefined);
     }

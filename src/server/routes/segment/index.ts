@@ -4,7 +4,6 @@ import type { AppContext } from '../../../context/context.js';
 import { AppError } from '../../../errors/codes.js';
 import { acceptItems } from '../../../ingest/accept.js';
 import { journalable, journalRequest } from '../../../ingest/journal.js';
-import { parseJsonBody } from '../../../ingest/json-text.js';
 import {
   fromSegment,
   SEGMENT_TYPES,
@@ -14,6 +13,7 @@ import {
   SegmentMessage as SegmentMessageSchema,
   segmentBatchItems,
 } from '../../../ingest/surfaces/segment.js';
+import { readJsonBody } from '../../plugins/json-body.js';
 import {
   BATCH_LIMIT,
   headerCredentialGate,
@@ -64,10 +64,7 @@ export async function segmentRoutes(app: FastifyInstance, ctx: AppContext): Prom
   // Buffer form-urlencoded); Segment's own API is as lenient. The body must still be JSON.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
     try {
-      const text = typeof body === 'string' ? body : body.toString('utf8');
-      const value = parseJsonBody(text);
-      request.jsonText = text;
-      done(null, value);
+      done(null, readJsonBody(request, body));
     } catch {
       done(new AppError('unsupported_media_type', 'send the body as JSON with Content-Type: application/json'));
     }
