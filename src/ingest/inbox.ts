@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Transaction } from 'kysely';
 import { Counter, Gauge } from 'prom-client';
 import type { AppContext } from '../context/context.js';
@@ -8,6 +9,7 @@ import { inboxEvents } from './inbox-rows.js';
 import { IngestThread } from './ingest-thread.js';
 import { isJournaled, processJournaled } from './journal.js';
 import { persistEvents } from './persist.js';
+import { mayProcessNow, PROBE_MS } from './processing-share.js';
 
 /** Events one processing transaction takes at most (keeps each commit, and the acks behind it, short). */
 const EVENTS_PER_PASS = 500;
@@ -21,12 +23,6 @@ const EVENTS_PER_PASS_UNDER_LOAD = 100;
 const ROWS_PER_PASS = 500;
 /** How often a process looks for rows it did not write (another process's, or left by a crash). */
 const POLL_MS = 1000;
-/**
- * While requests are arriving, the processor takes about this share of the database thread and
- * acknowledgements get the rest: a burst is acknowledged at gateway speed and processed as it
- * eases. Past the backlog limit acknowledgements wait instead, and the processor runs flat out.
- */
-const SHARE_UNDER_LOAD = 0.2;
 /** Requests acknowledged within this long mean "requests are arriving". */
 const HOT_MS = 100;
 const RETRY_BASE_MS = 1000;
@@ -185,12 +181,14 @@ export class IngestInbox {
     return this.enabled && this.waiters.length === 0 && performance.now() - this.lastAck < HOT_MS;
   }
 
-  /** Under load, wait so that a pass of `passMs` is about SHARE_UNDER_LOAD of the time. */
+  /** Under load, wait until the loop has spare time or the processor has had its minimum share. */
   private async yieldToAcks(passMs: number): Promise<void> {
-    if (!this.hot()) return;
-    const until = performance.now() + (passMs * (1 - SHARE_UNDER_LOAD)) / SHARE_UNDER_LOAD;
-    while (this.hot() && performance.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(20, until - performance.now())));
+    const started = performance.now();
+    while (this.hot()) {
+      const before = performance.eventLoopUtilization();
+      await new Promise((resolve) => setTimeout(resolve, PROBE_MS));
+      const { utilization } = performance.eventLoopUtilization(before);
+      if (mayProcessNow({ utilization, waitedMs: performance.now() - started, passMs })) return;
     }
   }
 
