@@ -4,7 +4,7 @@ import { inboxOf, settleInbox } from '../src/ingest/inbox.js';
 import { writeToInbox } from '../src/ingest/inbox-rows.js';
 import { journalRows } from '../src/ingest/journal.js';
 import { rowWriterOf } from '../src/storage/row-writer.js';
-import { BACKENDS, bearer, createTestApp, type TestApp } from './support/backends.js';
+import { BACKENDS, bearer, createTestApp, createTestWorkspace, type TestApp } from './support/backends.js';
 import { postCometly, postOverSharedKeys, storedEventsOf } from './support/ingest.js';
 
 /**
@@ -79,6 +79,51 @@ describe.each(BACKENDS)('%s backend: ingest inbox', (backend) => {
       // SQLite commits without yielding: nothing is held back (that would only add latency).
       expect(jobs).toBeGreaterThan(20);
     }
+  });
+
+  it('puts the requests of one acknowledging commit in one inbox row per workspace, each event keeping its own request', async () => {
+    t = await createTestApp(backend);
+    const other = await createTestWorkspace(t.ctx, { name: 'Other' });
+    const inbox = inboxOf(t.ctx);
+    inbox.kick = () => {};
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/public-api/v1/events',
+          headers: bearer(i % 3 === 0 ? other.ingest : t.ws.ingest),
+          payload: { event_name: 'lead_generated', email: `row-${i}@example.com` },
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.statusCode)).toEqual(Array(24).fill(202));
+    const rows = await t.ctx.storage.db
+      .selectFrom('ingest_inbox')
+      .select(['workspace_id', 'request_id', 'events'])
+      .execute();
+    // 24 requests, far fewer rows; no row mixes workspaces, and every event is in exactly one row.
+    expect(rows.length).toBeLessThan(12);
+    const eventsIn = (workspaceId: string) =>
+      rows.filter((r) => r.workspace_id === workspaceId).reduce((n, r) => n + Number(r.events), 0);
+    expect(eventsIn(t.ws.workspace.id)).toBe(16);
+    expect(eventsIn(other.workspace.id)).toBe(8);
+
+    Reflect.deleteProperty(inbox, 'kick');
+    await settleInbox(t.ctx);
+    const stored = await t.ctx.storage.db
+      .selectFrom('events')
+      .select(['workspace_id', 'event_id', 'request_id'])
+      .execute();
+    const expected = answers.map((a, i) => {
+      const body = a.json() as { id: string; request_id: string };
+      return {
+        workspace_id: i % 3 === 0 ? other.workspace.id : t.ws.workspace.id,
+        event_id: body.id,
+        request_id: body.request_id,
+      };
+    });
+    const byId = (a: { event_id: string }, b: { event_id: string }) => a.event_id.localeCompare(b.event_id);
+    expect(stored.sort(byId)).toEqual(expected.sort(byId));
   });
 
   it('acknowledges requests without dedup keys in one statement per group on PostgreSQL', async () => {

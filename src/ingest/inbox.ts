@@ -46,8 +46,8 @@ export interface InboxOptions {
  * what they mean (people, events, touchpoints, outbox, events log) with the same code as the inline
  * path, deleting each inbox row in the transaction that processed it, so a request is processed
  * exactly once whatever crashes. Several processes may share the inbox: on PostgreSQL each pass
- * locks its rows with SKIP LOCKED. A row that fails alone is kept and retried with backoff (never
- * dropped: it was acknowledged).
+ * locks its rows with SKIP LOCKED. A row that fails alone (with every request of the acknowledging
+ * commit that wrote it) is kept and retried with backoff (never dropped: it was acknowledged).
  */
 export class IngestInbox {
   /** True once a server started the processor: only then may ingest defer work to it. */

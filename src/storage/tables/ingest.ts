@@ -28,11 +28,15 @@ export interface IngestKeyTable {
   event_id: string;
 }
 
-/** An acknowledged request whose events are not processed yet (src/ingest/inbox.ts). */
+/**
+ * Acknowledged events not processed yet (src/ingest/inbox.ts): one row per workspace per acknowledging
+ * commit (the requests it took), or one journaled request (src/ingest/journal.ts).
+ */
 export interface IngestInboxTable {
   workspace_id: string;
   /** `inb_…`, time-sortable: processing order. */
   inbox_id: string;
+  /** The journaled request, or the first of the requests the row holds (each event names its own). */
   request_id: string;
   received_at: number;
   /** How many events the body holds (for the backlog gauge). */
