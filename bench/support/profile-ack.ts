@@ -3,7 +3,7 @@
  * with the processor held back; then the cost of processing them.
  * npx tsx bench/support/profile-ack.ts [events] [concurrency]   (BENCH_DATABASE_URL for PostgreSQL)
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/config.js';
@@ -15,12 +15,8 @@ import { createWorkspace } from '../../src/workspaces/workspaces.js';
 const total = Number(process.argv[2] ?? 20000);
 const concurrency = Number(process.argv[3] ?? 50);
 const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
-const ctx = await createContext(
-  parseConfig(
-    { logLevel: 'silent', ...(databaseUrl ? { databaseUrl } : { data: mkdtempSync(join(tmpdir(), 'tp-ack-')) }) },
-    {},
-  ),
-);
+const data = databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'tp-ack-'));
+const ctx = await createContext(parseConfig({ logLevel: 'silent', ...(databaseUrl ? { databaseUrl } : { data }) }, {}));
 const workspace = await createWorkspace(ctx.storage.db, { name: 'Ack' });
 const inbox = inboxOf(ctx);
 inbox.enabled = true;
@@ -77,4 +73,7 @@ console.log(
     },
   }),
 );
+await ctx.writes.close();
+await ctx.storage.close();
+if (data !== undefined) rmSync(data, { recursive: true, force: true });
 process.exit(0);
