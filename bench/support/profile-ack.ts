@@ -2,7 +2,7 @@
  * Diagnostic: cost of acknowledging single events through the ingest inbox, in process (no HTTP),
  * with the processor held back; then the cost of processing them.
  * npx tsx bench/support/profile-ack.ts [events] [concurrency]   (BENCH_DATABASE_URL for PostgreSQL)
- * PROFILE_WAL_FRAMES=1 (SQLite): also the WAL frames each acknowledging commit appends; checkpoints are
+ * BENCH_WAL_FRAMES=1 (SQLite): also the WAL frames each acknowledging commit appends; checkpoints are
  * then off (a checkpointed WAL starts over, so its growth would no longer count the frames), which
  * leaves the checkpointer's CPU out of the figures.
  */
@@ -21,7 +21,7 @@ const total = Number(process.argv[2] ?? 20000);
 const concurrency = Number(process.argv[3] ?? 50);
 const databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
 const data = databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'tp-ack-'));
-const countFrames = process.env.PROFILE_WAL_FRAMES === '1' && data !== undefined;
+const countFrames = process.env.BENCH_WAL_FRAMES === '1' && data !== undefined;
 const ctx = await createContext(
   parseConfig({ logLevel: 'silent', ...(databaseUrl ? { databaseUrl } : { data }) }, {}),
   countFrames ? { checkpointer: false } : {},
