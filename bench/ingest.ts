@@ -44,6 +44,7 @@ const batchConnections = Number(args['batch-connections']);
 const batchSize = Number(args['batch-size']);
 const rate = args.rate === undefined ? undefined : Number(args.rate);
 const batchRate = args['batch-rate'] === undefined ? undefined : Number(args['batch-rate']);
+const keyed = process.env.BENCH_KEYED === '1';
 
 interface Child {
   proc: ChildProcess;
@@ -187,6 +188,8 @@ async function single(child: Child, headers: Record<string, string>, collect: bo
             user_agent: UA,
             amount: 34,
             event_time: Math.floor(Date.now() / 1000),
+            // BENCH_KEYED=1 (diagnostics): each event carries an idempotency key to claim.
+            ...(keyed ? { idempotency_key: `bench-${process.pid}-${n}` } : {}),
           });
           return request;
         },

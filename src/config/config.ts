@@ -37,6 +37,11 @@ export interface ServerConfig {
    * whose pool already works beside the event loop.
    */
   ingestThread: boolean;
+  /**
+   * With the ingest thread: acknowledge groups of requests that claim no dedup key by appending them
+   * to a journal file the thread applies (ack-journal.ts), instead of a round trip to the thread.
+   */
+  ackJournal: boolean;
   publicUrl: string | undefined;
 }
 
@@ -160,6 +165,7 @@ export function parseConfig(raw: RawOptions, env: NodeJS.ProcessEnv, cwd: string
       rateLimitPerMinute: int(raw, env, 'rateLimit', 60_000, 0, 100_000_000),
       ingestMaxBacklog: int(raw, env, 'ingestMaxBacklog', 5_000_000, 1, 1_000_000_000),
       ingestThread: bool(raw, env, 'ingestThread', false),
+      ackJournal: bool(raw, env, 'ackJournal', true),
       publicUrl,
     },
     // commander turns --no-worker into worker: false

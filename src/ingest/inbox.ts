@@ -5,6 +5,7 @@ import type { AppContext } from '../context/context.js';
 import { byWorkspace } from '../events/by-workspace.js';
 import type { StoredEvent } from '../events/stored-event.js';
 import type { Database } from '../storage/schema.js';
+import { journalDirOf, replayOrphans } from './ack-journal.js';
 import { inboxEvents } from './inbox-rows.js';
 import { IngestThread } from './ingest-thread.js';
 import { isJournaled, processJournaled } from './journal.js';
@@ -69,6 +70,11 @@ export class IngestInbox {
   failedPasses = 0;
   /** The ingest thread that commits and processes for this process (SQLite), while one runs. */
   thread: IngestThread | undefined;
+  /**
+   * The utilization (0..1) of the event loop that acknowledges, when it is not this one's (the
+   * ingest thread's processor yields to the main thread's load).
+   */
+  acknowledgingLoad: (() => number) | undefined;
 
   constructor(
     private readonly ctx: AppContext,
@@ -125,11 +131,20 @@ export class IngestInbox {
       this.committed.inline += report.inline;
       this.committed.deferred += report.deferred;
       this.failedPasses += report.failedPasses;
+      this.settle(0);
     };
     thread.onExit = (error) => {
       this.ctx.log.error({ err: error }, 'ingest thread stopped; committing and processing in the event loop');
       this.thread = undefined;
       this.start();
+      // What the thread had not applied of this process's acknowledgement journals.
+      const file = this.ctx.storage.file;
+      if (file === undefined) return;
+      replayOrphans(this.ctx, journalDirOf(file), true).then(
+        () => this.kick(),
+        (failure: unknown) =>
+          this.ctx.log.error({ err: failure }, 'acknowledgement journal replay failed; the next start replays it'),
+      );
     };
   }
 
@@ -187,7 +202,7 @@ export class IngestInbox {
     while (this.hot()) {
       const before = performance.eventLoopUtilization();
       await new Promise((resolve) => setTimeout(resolve, PROBE_MS));
-      const { utilization } = performance.eventLoopUtilization(before);
+      const utilization = this.acknowledgingLoad?.() ?? performance.eventLoopUtilization(before).utilization;
       if (mayProcessNow({ utilization, waitedMs: performance.now() - started, passMs })) return;
     }
   }
@@ -195,7 +210,8 @@ export class IngestInbox {
   /** Resolves when the backlog is under the limit (at once, normally). */
   belowLimit(): Promise<void> {
     if (this.backlog < this.options.maxBacklog) return Promise.resolve();
-    this.kick();
+    // With a thread, its reports bring the backlog down (see useThread).
+    if (this.thread === undefined) this.kick();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

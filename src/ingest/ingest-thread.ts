@@ -1,10 +1,22 @@
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AppContext } from '../context/context.js';
 import { wakeWorkers } from '../delivery/state.js';
 import type { ErrorCode } from '../errors/codes.js';
+import {
+  JournalFile,
+  type JournalRecord,
+  journalDirOf,
+  journalRecordOf,
+  publishWritten,
+  ROTATE_BYTES,
+} from './ack-journal.js';
 import type { CommitItem, CommitOutcome, EventKey } from './commit-items.js';
+import { needsClaim } from './dedup-keys.js';
+import { PROBE_MS } from './processing-share.js';
 
 /**
  * The ingest thread (SQLite): a worker thread with its own connection to the same database file that
@@ -50,6 +62,8 @@ export type WireResult = { seq: number; duplicates: Array<string | null> } | { s
 /** What the thread's inbox did since its last report (the main thread mirrors it for metrics and reads). */
 export interface InboxReport {
   backlog: number;
+  /** Events applied from acknowledgement journals since the thread started (a running total). */
+  journaled: number;
   inline: number;
   deferred: number;
   failedPasses: number;
@@ -57,6 +71,10 @@ export interface InboxReport {
 
 export type ToThread =
   | { type: 'commit'; calls: WireCall[] }
+  /** A new acknowledgement journal: its lines are applied up to what the shared word says is written. */
+  | { type: 'journal'; file: number; path: string; id: string }
+  /** The journal will not grow past `size`: once applied, delete it. */
+  | { type: 'retire'; file: number; size: number }
   | { type: 'flush'; seq: number }
   | { type: 'stop'; seq: number };
 
@@ -73,6 +91,20 @@ interface PendingCall {
   items: CommitItem[];
   resolve: (outcomes: CommitOutcome[]) => void;
   reject: (error: unknown) => void;
+}
+
+interface OutgoingCall {
+  seq: number;
+  workspaceId: string;
+  requestId: string;
+  receivedAt: number;
+  deferrable: boolean;
+  items: CommitItem[];
+}
+
+/** A call the journal can acknowledge: deferrable, and no item has a dedup key to claim. */
+function journalable(call: OutgoingCall): boolean {
+  return call.deferrable && call.items.every((item) => item.kind === 'rejected' || !needsClaim(item));
 }
 
 export function toWire(item: CommitItem): WireItem {
@@ -120,13 +152,25 @@ const { workerData } = require('node:worker_threads');
 });
 `;
 
+/** The main thread's event-loop utilization crosses to the thread as an integer in thousandths. */
+export const LOAD_SCALE = 1000;
+
 export class IngestThread {
   private readonly pending = new Map<number, PendingCall>();
   private readonly waiters = new Map<number, (report: InboxReport) => void>();
-  private outgoing: WireCall[] = [];
+  private outgoing: OutgoingCall[] = [];
   private scheduled = false;
   private seq = 0;
   private alive = true;
+  /** This process's acknowledgement journal, while it has one (see ack-journal.ts). */
+  private journal: JournalFile | undefined;
+  /** The journal's number (journals of this process are numbered from 1). */
+  private journalNumber = 0;
+
+  /** Events acknowledged through the journal (a running total, compared with the thread's). */
+  private journaled = 0;
+  /** The thread's latest report, with what the journal acknowledged since added to its backlog. */
+  private latest: InboxReport = { backlog: 0, journaled: 0, inline: 0, deferred: 0, failedPasses: 0 };
   /** Called with each report of the thread's inbox. */
   onReport: (report: InboxReport) => void = () => {};
   /** Called once if the thread dies: pending calls are already rejected; the caller falls back. */
@@ -135,6 +179,7 @@ export class IngestThread {
   private constructor(
     private readonly ctx: AppContext,
     private readonly worker: Worker,
+    private readonly written: BigInt64Array,
   ) {
     worker.on('message', (message: FromThread) => this.receive(message));
     worker.on('error', (error) => this.die(error));
@@ -143,10 +188,28 @@ export class IngestThread {
 
   static async start(ctx: AppContext): Promise<IngestThread> {
     const entry = workerEntry();
+    // The thread's processor yields to this event loop's load (see processing-share.ts), measured here.
+    const load = new SharedArrayBuffer(4);
+    const written = new BigInt64Array(new SharedArrayBuffer(8));
+    const view = new Int32Array(load);
+    let last = performance.eventLoopUtilization();
+    const probe = setInterval(() => {
+      const now = performance.eventLoopUtilization();
+      Atomics.store(view, 0, Math.round(performance.eventLoopUtilization(now, last).utilization * LOAD_SCALE));
+      last = now;
+    }, PROBE_MS);
+    probe.unref();
     const worker = new Worker(BOOT, {
       eval: true,
-      workerData: { entry: entry.url.href, typescript: entry.typescript, config: ctx.config },
+      workerData: {
+        entry: entry.url.href,
+        typescript: entry.typescript,
+        config: ctx.config,
+        load,
+        written: written.buffer,
+      },
     });
+    worker.once('exit', () => clearInterval(probe));
     await new Promise<void>((resolve, reject) => {
       const onMessage = (message: FromThread) => {
         if (message.type === 'ready') done(undefined);
@@ -165,7 +228,10 @@ export class IngestThread {
       worker.on('message', onMessage);
       worker.on('exit', onExit);
     });
-    return new IngestThread(ctx, worker);
+    const thread = new IngestThread(ctx, worker, written);
+    const file = ctx.storage.file;
+    if (ctx.config.server.ackJournal && file !== undefined) thread.openJournal(journalDirOf(file));
+    return thread;
   }
 
   /** Hands a request's items to the thread; resolves with their outcomes once committed there. */
@@ -180,18 +246,102 @@ export class IngestThread {
     }
     const seq = ++this.seq;
     this.pending.set(seq, { items: call.items, resolve, reject });
-    const { workspaceId, requestId, receivedAt, deferrable } = call;
-    this.outgoing.push({ seq, workspaceId, requestId, receivedAt, deferrable, items: call.items.map(toWire) });
-    // One message per I/O turn: the requests parsed in it travel (and commit) together.
+    this.outgoing.push({ seq, ...call });
+    // One message (or journal line) per I/O turn: the requests parsed in it travel (and commit) together.
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        const calls = this.outgoing;
-        this.outgoing = [];
-        if (calls.length > 0 && this.alive) this.post({ type: 'commit', calls });
-      });
+      setImmediate(() => this.send());
     }
+  }
+
+  private send(): void {
+    this.scheduled = false;
+    const calls = this.outgoing;
+    this.outgoing = [];
+    if (calls.length === 0 || !this.alive) return;
+    let wire = calls;
+    // Under load only (several requests in one turn, or a backlog): a quiet server answers a lone
+    // request with everything written, as without the journal.
+    // Past the backlog limit, requests go to the thread, whose commits wait for its processor.
+    const backlog = this.latest.backlog + (this.journaled - this.latest.journaled);
+    if (
+      this.journal !== undefined &&
+      (calls.length > 1 || backlog > 0) &&
+      backlog < this.ctx.config.server.ingestMaxBacklog
+    ) {
+      const journaled = calls.filter(journalable);
+      if (journaled.length > 0 && this.appendToJournal(journaled)) wire = calls.filter((call) => !journalable(call));
+    }
+    if (wire.length === 0) return;
+    const out: WireCall[] = wire.map(({ items, ...call }) => ({ ...call, items: items.map(toWire) }));
+    this.post({ type: 'commit', calls: out });
+  }
+
+  /** Acknowledges `calls` by one journal line; false (nothing answered) if the journal cannot be written. */
+  private appendToJournal(calls: OutgoingCall[]): boolean {
+    const { record, accepted } = journalRecordOf(calls, this.ctx.clock.now());
+    if (!this.journalRecord(record, accepted)) return false;
+    for (const call of calls) {
+      const pending = this.pending.get(call.seq);
+      this.pending.delete(call.seq);
+      pending?.resolve(outcomesOf(call.items, []));
+    }
+    return true;
+  }
+
+  /** Whether records can be journaled now (the journal is on and writable). */
+  get journaling(): boolean {
+    return this.alive && this.journal !== undefined;
+  }
+
+  /**
+   * Appends one record (rows that need no claim) to the journal: once this returns true the rows are
+   * as durable as a commit and the thread applies them; false if there is no writable journal
+   * (nothing was acknowledged: commit another way).
+   */
+  journalRecord(record: JournalRecord, events: number): boolean {
+    const journal = this.journal;
+    if (journal === undefined || !this.alive) return false;
+    let upTo: number;
+    try {
+      upTo = journal.append(record);
+    } catch (error) {
+      // A write that failed may have left part of a line: the file takes no more (its complete lines
+      // are applied and it is deleted); requests commit through the thread from now on.
+      this.ctx.log.error({ err: error }, 'acknowledgement journal not writable; committing through the ingest thread');
+      this.retire();
+      return false;
+    }
+    publishWritten(this.written, this.journalNumber, upTo);
+    this.journaled += events;
+    this.mirror({ ...this.latest, inline: 0, deferred: events, failedPasses: 0 });
+    if (upTo >= ROTATE_BYTES) {
+      this.retire();
+      this.openJournal(dirname(journal.path));
+    }
+    return true;
+  }
+
+  private openJournal(dir: string): void {
+    const journal = new JournalFile(dir, this.ctx.config.storage.sync);
+    this.journal = journal;
+    this.journalNumber++;
+    this.post({ type: 'journal', file: this.journalNumber, path: journal.path, id: journal.id });
+  }
+
+  /** The current journal takes no more lines: the thread deletes it once it has applied them. */
+  private retire(): void {
+    const journal = this.journal;
+    if (journal === undefined) return;
+    this.journal = undefined;
+    journal.close();
+    this.post({ type: 'retire', file: this.journalNumber, size: journal.size });
+  }
+
+  /** Reports the thread's figures, counting journaled events the thread has not applied yet as backlog. */
+  private mirror(report: InboxReport): void {
+    this.latest = report;
+    this.onReport({ ...report, backlog: report.backlog + (this.journaled - report.journaled) });
   }
 
   /** Resolves once everything acknowledged so far is processed (read-your-writes, tests, shutdown). */
@@ -202,6 +352,8 @@ export class IngestThread {
   /** Processes what is left, closes the thread's connection and ends the thread. */
   async stop(): Promise<InboxReport | undefined> {
     if (!this.alive) return undefined;
+    this.send();
+    this.retire();
     const report = await this.request('stop');
     this.alive = false;
     await this.worker.terminate();
@@ -223,7 +375,7 @@ export class IngestThread {
 
   private receive(message: FromThread): void {
     if (message.type === 'committed') {
-      this.onReport(message.report);
+      this.mirror(message.report);
       for (const result of message.results) {
         const call = this.pending.get(result.seq);
         if (call === undefined) continue;
@@ -232,12 +384,12 @@ export class IngestThread {
         else call.resolve(outcomesOf(call.items, result.duplicates));
       }
     } else if (message.type === 'flushed' || message.type === 'stopped') {
-      this.onReport(message.report);
+      this.mirror(message.report);
       const waiter = this.waiters.get(message.seq);
       this.waiters.delete(message.seq);
       waiter?.(message.report);
     } else if (message.type === 'report') {
-      this.onReport(message.report);
+      this.mirror(message.report);
     } else if (message.type === 'wake') {
       wakeWorkers(this.ctx.storage);
     } else if (message.type === 'failed') {
@@ -248,10 +400,13 @@ export class IngestThread {
   private die(error: Error): void {
     if (!this.alive) return;
     this.alive = false;
+    // What the thread had not applied of the journal is replayed by the fallback (replayOwnJournals).
+    this.journal?.close();
+    this.journal = undefined;
     for (const call of this.pending.values()) call.reject(error);
     this.pending.clear();
     // Flush waiters: nothing more will be processed by the thread; the fallback processes the rest.
-    const empty: InboxReport = { backlog: 0, inline: 0, deferred: 0, failedPasses: 0 };
+    const empty: InboxReport = { backlog: 0, journaled: 0, inline: 0, deferred: 0, failedPasses: 0 };
     for (const waiter of this.waiters.values()) waiter(empty);
     this.waiters.clear();
     void this.worker.terminate();

@@ -39,12 +39,14 @@ const WRITING = new WeakMap<AppContext, number>();
 
 /**
  * Journal this request? Only under load (events waiting to be processed, or acknowledgements in
- * flight), so a quiet system answers with every item's outcome; and only where this process runs
- * the processor in its event loop (the ingest thread takes prepared calls).
+ * flight), so a quiet system answers with every item's outcome. With the ingest thread, only through
+ * its acknowledgement journal (ack-journal.ts): this event loop does not write to SQLite then.
  */
 export function journalable(ctx: AppContext): boolean {
   const inbox = inboxOf(ctx);
-  if (!inbox.enabled || ingestThreadOf(ctx) !== undefined) return false;
+  const thread = ingestThreadOf(ctx);
+  if (thread !== undefined) return thread.journaling && inbox.backlog > 0;
+  if (!inbox.enabled) return false;
   return inbox.backlog > 0 || (WRITING.get(ctx) ?? 0) > 0 || commitsInFlight(ctx);
 }
 
@@ -66,6 +68,9 @@ export async function journalRequest(ctx: AppContext, request: JournalRequest): 
     // Backpressure: past the backlog limit the request waits for the processor.
     await inbox.belowLimit();
     const parts = journalRows(request, ctx.clock.now());
+    // With the ingest thread: one line of the acknowledgement journal, applied by the thread.
+    const thread = ingestThreadOf(ctx);
+    if (thread?.journalRecord({ log: parts[0].rows, inbox: parts[1].rows }, request.events)) return;
     // PostgreSQL: both rows in one statement, atomic without a transaction (one round trip).
     const written =
       ctx.storage.capabilities.concurrentWriters &&

@@ -64,6 +64,10 @@ export function serveCommand(cmdEnv: CommandEnv): Command {
       'acknowledged events waiting for processing past which ingestion waits (backpressure)',
     )
     .option('--ingest-thread', 'SQLite: commit and process ingestion in a worker thread of its own')
+    .option(
+      '--no-ack-journal',
+      'with --ingest-thread: acknowledge through the thread instead of the acknowledgement journal file',
+    )
     .option('--public-url <url>', 'the URL browsers reach this server at (for the pixel snippet)')
     .option('--secret-key <key>', 'key that encrypts destination credentials at rest')
     .action(async (_opts, command: Command) => {
@@ -76,8 +80,6 @@ export function serveCommand(cmdEnv: CommandEnv): Command {
       const scheme = config.server.tlsCert === undefined ? 'http' : 'https';
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       const url = `${scheme}://${host}:${address.port}`;
-      cmdEnv.io.out(`Touchpoint listening on ${url}`);
-      printWelcome(cmdEnv.io, config.server.publicUrl ?? url, firstRun);
       const background = config.worker ? startBackgroundServices(ctx) : [];
 
       await new Promise<void>((resolve) => {
@@ -96,6 +98,10 @@ export function serveCommand(cmdEnv: CommandEnv): Command {
         };
         process.once('SIGTERM', () => void stop('SIGTERM'));
         process.once('SIGINT', () => void stop('SIGINT'));
+        // Printed once a signal would stop the server gracefully: a supervisor (or a test) may send
+        // one as soon as it reads this line.
+        cmdEnv.io.out(`Touchpoint listening on ${url}`);
+        printWelcome(cmdEnv.io, config.server.publicUrl ?? url, firstRun);
       });
     });
 }

@@ -8,6 +8,7 @@ import * as m0006 from './0006-delivery.js';
 import * as m0007 from './0007-attribution.js';
 import * as m0008 from './0008-ingest-inbox.js';
 import * as m0009 from './0009-events-log-by-id.js';
+import * as m0010 from './0010-ingest-journal.js';
 
 /**
  * Every migration, in order. Listed by hand (not read from disk) so the compiled package and the
@@ -23,4 +24,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0007-attribution': m0007,
   '0008-ingest-inbox': m0008,
   '0009-events-log-by-id': m0009,
+  '0010-ingest-journal': m0010,
 };

@@ -48,8 +48,18 @@ export interface IngestInboxTable {
   last_error: string | null;
 }
 
+/** How far an acknowledgement journal file is applied, per workspace (src/ingest/ack-journal.ts). */
+export interface IngestJournalTable {
+  workspace_id: string;
+  /** The journal file's name. */
+  journal_id: string;
+  /** Bytes of the file applied (every record that ends at or before it is in the database). */
+  position: number;
+}
+
 export interface IngestTables {
   events_log: EventLogTable;
   ingest_keys: IngestKeyTable;
   ingest_inbox: IngestInboxTable;
+  ingest_journal: IngestJournalTable;
 }
