@@ -18,6 +18,7 @@ import {
 } from '../src/ingest/ack-journal.js';
 import { ingestThreadOf, settleInbox } from '../src/ingest/inbox.js';
 import type { IngestThread } from '../src/ingest/ingest-thread.js';
+import { buildApp } from '../src/server/app.js';
 import type { EventLogTable, IngestInboxTable } from '../src/storage/tables/ingest.js';
 import { bearer, createTestApp, createTestContext, type TestApp, type TestContext } from './support/backends.js';
 import { postCometly, storedEventsOf } from './support/ingest.js';
@@ -84,6 +85,17 @@ describe('acknowledgement journal lines', () => {
     expect(line.endsWith('\n')).toBe(true);
     expect(line.slice(0, -1)).not.toContain('\n');
     expect(recordOf(line.slice(0, -1))).toEqual(record);
+  });
+
+  it('with --sync full, appends and syncs lines that read back whole', () => {
+    const journal = new JournalFile(mkTemp(), 'full');
+    const first = journal.append(recordFor('ws_1'));
+    const second = journal.append(recordFor('ws_2'));
+    journal.close();
+    expect(readLines(journal.path, 0).map((l) => [l.end, l.record.log[0]?.workspace_id])).toEqual([
+      [first, 'ws_1'],
+      [second, 'ws_2'],
+    ]);
   });
 
   it('refuses a line whose bodies do not match its rows', () => {
@@ -215,6 +227,33 @@ describe('sqlite backend: replaying a journal', () => {
     expect(await counts('ws_gone')).toEqual({ log: 1, inbox: 1 });
     expect(await counts('ws_live')).toEqual({ log: 0, inbox: 0 });
     expect(readdirSync(dir)).toEqual([live]);
+  });
+});
+
+describe('sqlite backend: a server started without the ingest thread', () => {
+  let t: TestContext;
+  afterEach(async () => t?.close());
+
+  it('replays the journals a crashed --ingest-thread server left', async () => {
+    t = await createTestContext('sqlite');
+    const dir = journalDirOf(t.ctx.storage.file as string);
+    mkdirSync(dir, { recursive: true });
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    const record = recordFor('ws_crashed');
+    writeFileSync(join(dir, `${gone}-0c0c0c.jsonl`), lineOf(record));
+    const app = await buildApp(t.ctx);
+    await app.ready();
+    try {
+      expect(readdirSync(dir)).toEqual([]);
+      const log = await t.ctx.storage.db
+        .selectFrom('events_log')
+        .select('request_id')
+        .where('workspace_id', '=', 'ws_crashed')
+        .execute();
+      expect(log.map((r) => r.request_id)).toEqual([record.log[0]?.request_id]);
+    } finally {
+      await app.close();
+    }
   });
 });
 

@@ -32,9 +32,10 @@ export interface ServerConfig {
   ingestMaxBacklog: number;
   /**
    * SQLite: commit and process ingestion in a worker thread with its own connection (ingest-thread.ts),
-   * so the event loop keeps to HTTP. Off by default: on a 2-core machine it halves the event loop's
-   * work per event but adds a hop to every answer (see docs/durability.md). Ignored on PostgreSQL,
-   * whose pool already works beside the event loop.
+   * so the event loop keeps to HTTP. Off by default: on the 2-core reference machine it serves a third
+   * more unkeyed single events, but requests with a dedup key wait for a round trip and come out
+   * slower, and a batch burst needs 300+ MB (see docs/durability.md). Ignored on PostgreSQL, whose pool
+   * already works beside the event loop.
    */
   ingestThread: boolean;
   /**

@@ -4,6 +4,7 @@ import {
   existsSync,
   fdatasyncSync,
   fstatSync,
+  fsyncSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -110,6 +111,15 @@ export class JournalFile {
     this.id = `${process.pid}-${randomBytes(6).toString('hex')}.jsonl`;
     this.path = join(dir, this.id);
     this.fd = openSync(this.path, 'ax');
+    if (sync === 'full') {
+      // The file's name must survive a power loss as its lines do.
+      const dirFd = openSync(dir, 'r');
+      try {
+        fsyncSync(dirFd);
+      } finally {
+        closeSync(dirFd);
+      }
+    }
   }
 
   /** Appends one line; returns the file position after it. Throws if the write fails. */

@@ -404,6 +404,15 @@ const INBOXES = new WeakMap<AppContext, IngestInbox>();
  */
 export async function startIngestProcessing(ctx: AppContext): Promise<void> {
   const inbox = inboxOf(ctx);
+  // Acknowledgement journals an ingest thread left unapplied (a crash), whichever mode starts now.
+  const file = ctx.storage.file;
+  if (file !== undefined) {
+    try {
+      inbox.backlog += await replayOrphans(ctx, journalDirOf(file), true);
+    } catch (error) {
+      ctx.log.error({ err: error }, 'acknowledgement journal replay failed; the file stays for the next start');
+    }
+  }
   if (ctx.config.server.ingestThread && ctx.storage.dialect === 'sqlite') {
     try {
       inbox.useThread(await IngestThread.start(ctx));

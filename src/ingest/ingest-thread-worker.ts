@@ -30,8 +30,14 @@ const inbox = inboxOf(ctx);
 const load = new Int32Array(workerData.load as SharedArrayBuffer);
 inbox.acknowledgingLoad = () => Atomics.load(load, 0) / LOAD_SCALE;
 const journalDir = ctx.storage.file === undefined ? undefined : journalDirOf(ctx.storage.file);
-// Journals left by processes that stopped (or by this one's previous start) before they were applied.
-if (journalDir !== undefined) inbox.added(await replayOrphans(ctx, journalDir, true));
+// Journals of processes that stopped since the main thread replayed the orphans it found.
+if (journalDir !== undefined) {
+  try {
+    inbox.added(await replayOrphans(ctx, journalDir, false));
+  } catch (error) {
+    ctx.log.error({ err: error }, 'acknowledgement journal replay failed; the file stays for the next start');
+  }
+}
 inbox.start();
 
 const send = (message: FromThread) => port.postMessage(message);

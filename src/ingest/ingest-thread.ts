@@ -322,8 +322,18 @@ export class IngestThread {
     return true;
   }
 
+  /** Starts a new journal file; without one (it could not be created), requests go by round trip. */
   private openJournal(dir: string): void {
-    const journal = new JournalFile(dir, this.ctx.config.storage.sync);
+    let journal: JournalFile;
+    try {
+      journal = new JournalFile(dir, this.ctx.config.storage.sync);
+    } catch (error) {
+      this.ctx.log.error(
+        { err: error, dir },
+        'acknowledgement journal not created; committing through the ingest thread',
+      );
+      return;
+    }
     this.journal = journal;
     this.journalNumber++;
     this.post({ type: 'journal', file: this.journalNumber, path: journal.path, id: journal.id });
