@@ -154,6 +154,7 @@ const JOURNAL_POLL_MS = 20;
 let journalRunning: Promise<void> | undefined;
 let journalAgain = false;
 let waitingOnWord = false;
+let pollTimer: NodeJS.Timeout | undefined;
 let lastLines = 0;
 
 function kickJournal(): void {
@@ -178,21 +179,27 @@ function kickJournal(): void {
  * dozen turns appended (fewer WAL frames per event) and the events log still shows them at once.
  */
 function sleepOnJournal(): void {
-  if (stopping || journals.length === 0) return;
+  // One timer or wait at a time, however many kicks (messages, flushes) ended a pass.
+  if (stopping || journals.length === 0 || pollTimer !== undefined || waitingOnWord) return;
+  const later = () => {
+    pollTimer = setTimeout(() => {
+      pollTimer = undefined;
+      kickJournal();
+    }, JOURNAL_POLL_MS);
+  };
   if (performance.now() - lastLines < 100) {
-    setTimeout(kickJournal, JOURNAL_POLL_MS);
+    later();
     return;
   }
-  if (waitingOnWord) return;
   const wait = (Atomics as unknown as AtomicsWaitAsync).waitAsync(written, 0, readWritten(written).raw, 1000);
   if (!wait.async) {
-    setTimeout(kickJournal, JOURNAL_POLL_MS);
+    later();
     return;
   }
   waitingOnWord = true;
   void wait.value.then(() => {
     waitingOnWord = false;
-    setTimeout(kickJournal, JOURNAL_POLL_MS);
+    later();
   });
 }
 
