@@ -74,7 +74,9 @@ describe.each(BACKENDS)('%s backend: ingest inbox', (backend) => {
     expect(await storedEvents()).toHaveLength(80);
     if (backend === 'postgres') {
       // Every job is ~4 round trips whatever its size: at most two in flight, the rest wait and go together.
-      expect(jobs).toBeLessThan(20);
+      // Without that, each request would be its own job (80); how many share one depends on the
+      // database's round-trip time (typically 8–12 jobs, once 20 on a busy CI machine).
+      expect(jobs).toBeLessThan(40);
     } else {
       // SQLite commits without yielding: nothing is held back (that would only add latency).
       expect(jobs).toBeGreaterThan(20);
