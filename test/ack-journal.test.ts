@@ -207,8 +207,13 @@ describe('sqlite backend: replaying a journal', () => {
     t = await createTestContext('sqlite');
     const dir = journalDirOf(t.ctx.storage.file as string);
     const journal = new JournalFile(dir, 'normal');
-    // More lines than one replay transaction takes, so the two replays interleave.
-    for (let i = 0; i < 450; i++) journal.append(recordFor('ws_a'));
+    // More bytes than one replay transaction reads (4 MB), so the two replays interleave.
+    const padding = JSON.stringify({ pad: 'x'.repeat(20_000) });
+    for (let i = 0; i < 450; i++) {
+      const record = recordFor('ws_a');
+      for (const row of record.log) row.payload = padding;
+      journal.append(record);
+    }
     journal.close();
     const results = await Promise.all([replayJournal(t.ctx, journal.path), replayJournal(t.ctx, journal.path)]);
     expect(results.sort((a, b) => a - b)).toEqual([0, 450]);

@@ -43,7 +43,7 @@ import { logRowsOf } from './persist.js';
  * of any process on the database, or by the same process if its thread dies) and each workspace's
  * rows are applied only past its recorded position. Files are named `<pid>-<random>.jsonl`; a file
  * whose process is gone, or that names this process but is not its own (a restart that got the same
- * pid, as PID 1 in a container), is an orphan to replay.
+ * pid, as PID 1 in a container), is an orphan to replay. The thread's side is journal-applier.ts.
  */
 
 /** What one line holds: the rows an acknowledging group writes. */
@@ -167,14 +167,14 @@ export function recordOf(line: string): JournalRecord {
 }
 
 /**
- * Whether a journal file is an orphan: its process is gone. Files that name this process are orphans
- * only at `startup` (before this process wrote any: they are a previous process's that had the same
- * pid, as PID 1 in a container always has).
+ * Whether a journal file is an orphan: its process is gone. Files that name this process count only
+ * with `includeOwn`: at startup (before this process wrote any, they are a previous process's that had
+ * the same pid, as PID 1 in a container always has), or once its ingest thread died.
  */
-export function isOrphan(name: string, startup: boolean): boolean {
+export function isOrphan(name: string, includeOwn: boolean): boolean {
   const pid = Number(name.slice(0, name.indexOf('-')));
   if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return startup;
+  if (pid === process.pid) return includeOwn;
   try {
     process.kill(pid, 0);
     return false;
@@ -188,7 +188,8 @@ export function isOrphan(name: string, startup: boolean): boolean {
 export function readLines(path: string, from: number, to?: number): Array<{ end: number; record: JournalRecord }> {
   const fd = openSync(path, 'r');
   try {
-    const until = to ?? fstatSync(fd).size;
+    const size = fstatSync(fd).size;
+    const until = to === undefined ? size : Math.min(to, size);
     const buffer = Buffer.alloc(Math.max(0, until - from));
     let read = 0;
     while (read < buffer.length) {
@@ -260,8 +261,8 @@ export async function appliedPositions(trx: Transaction<Database>, journalId: st
   return new Map(rows.map((row) => [row.workspace_id, Number(row.position)]));
 }
 
-/** Lines applied per replay transaction (a large orphan is replayed in several). */
-const REPLAY_LINES = 200;
+/** Bytes of a journal read per replay transaction (a large orphan is replayed in several). */
+const REPLAY_BYTES = 4 * 1024 * 1024;
 
 /** The journal a file holds: its own name, or the name it had before a replay claimed it (`…~<id>`). */
 export function journalIdOf(name: string): string {
@@ -287,12 +288,16 @@ export async function replayJournal(ctx: AppContext, path: string): Promise<numb
     throw error;
   }
   let accepted = 0;
-  const lines = readLines(claimed, 0);
-  for (let i = 0; i < lines.length; i += REPLAY_LINES) {
-    const chunk = lines.slice(i, i + REPLAY_LINES);
+  for (let from = 0; ; ) {
+    // A few megabytes per transaction, not the whole file in memory; a longer line is read whole.
+    const some = readLines(claimed, from, from + REPLAY_BYTES);
+    const lines = some.length > 0 ? some : readLines(claimed, from);
+    const last = lines.at(-1);
+    if (last === undefined) break;
     accepted += await ctx.writes.enqueue(async (trx) =>
-      applyLines(trx, ctx, journalId, chunk, await appliedPositions(trx, journalId)),
+      applyLines(trx, ctx, journalId, lines, await appliedPositions(trx, journalId)),
     );
+    from = last.end;
   }
   await deleteJournal(ctx, claimed, journalId);
   return accepted;
@@ -310,11 +315,11 @@ export async function deleteJournal(ctx: AppContext, path: string, journalId: st
 }
 
 /** Replays every orphan journal in `dir` (see isOrphan). Returns the accepted events written to the inbox. */
-export async function replayOrphans(ctx: AppContext, dir: string, startup: boolean): Promise<number> {
+export async function replayOrphans(ctx: AppContext, dir: string, includeOwn: boolean): Promise<number> {
   if (!existsSync(dir)) return 0;
   let accepted = 0;
   for (const name of readdirSync(dir)) {
-    if (!name.endsWith('.jsonl') || !isOrphan(name, startup)) continue;
+    if (!name.endsWith('.jsonl') || !isOrphan(name, includeOwn)) continue;
     const count = await replayJournal(ctx, join(dir, name));
     if (count > 0) {
       ctx.log.warn(

@@ -210,8 +210,7 @@ export class IngestInbox {
   /** Resolves when the backlog is under the limit (at once, normally). */
   belowLimit(): Promise<void> {
     if (this.backlog < this.options.maxBacklog) return Promise.resolve();
-    // With a thread, its reports bring the backlog down (see useThread).
-    if (this.thread === undefined) this.kick();
+    this.kick();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -227,7 +226,8 @@ export class IngestInbox {
   }
 
   kick(): void {
-    if (this.stopping) return;
+    // With a thread, the thread processes; its reports bring this mirror's backlog down (useThread).
+    if (this.stopping || this.thread !== undefined) return;
     if (this.draining !== undefined) {
       this.again = true;
       return;
