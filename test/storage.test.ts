@@ -105,6 +105,41 @@ describe.each(BACKENDS)('%s backend: storage', (backend) => {
     }
   });
 
+  it('starts a gathered job in the same tick; others wait a macrotask for their turn to join', async () => {
+    database = await createTestDatabase(backend);
+    const storage = openStorage(testConfig(database).storage);
+    try {
+      await migrateToLatest(storage);
+      const queue = new WriteQueue(storage.db, { maxBatch: 64, concurrency: 1 });
+      // Whether a statement job had started by the time a macrotask scheduled just before it ran.
+      const startedBeforeNextMacrotask = async (options?: { gathered: boolean }) => {
+        let started = false;
+        const seen = new Promise<boolean>((resolve) => setImmediate(() => resolve(started)));
+        const job = queue.enqueueStatement(async () => {
+          started = true;
+          return 'done';
+        }, options);
+        expect(await job).toBe('done');
+        return seen;
+      };
+      expect(await startedBeforeNextMacrotask({ gathered: true })).toBe(true);
+      expect(await startedBeforeNextMacrotask()).toBe(false);
+
+      // Jobs enqueued in the same tick as a gathered one still share its transaction.
+      const transactions: unknown[] = [];
+      const batch = [
+        queue.enqueue(async (trx) => transactions.push(trx), { gathered: true }),
+        queue.enqueue(async (trx) => transactions.push(trx)),
+      ];
+      await Promise.all(batch);
+      expect(transactions).toHaveLength(2);
+      expect(transactions[0]).toBe(transactions[1]);
+      await queue.close();
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('runs a statement job alone, outside a transaction, between batches of transaction jobs', async () => {
     database = await createTestDatabase(backend);
     const storage = openStorage(testConfig(database).storage);

@@ -17,6 +17,9 @@ import { logRowsOf, persistEvents, writeLogRows } from './persist.js';
 
 export type { CommitItem, CommitOutcome } from './commit-items.js';
 
+/** A group is a whole I/O turn's requests already: the write queue need not wait for more. */
+const GATHERED = { gathered: true } as const;
+
 /** Acknowledging jobs in flight at once on PostgreSQL (of the write queue's 4 transactions). */
 const PG_JOBS_IN_FLIGHT = 2;
 
@@ -109,11 +112,13 @@ class Coalescer {
     const accepted = claimed.map(acceptedItems);
     const result = { claimed, accepted: accepted.reduce((n, list) => n + list.length, 0) };
     return this.ctx.writes
-      .enqueueStatement((db) =>
-        insertInOneStatement(db, [
-          { table: 'events_log', rows: logRowsOf(group, claimed) },
-          { table: 'ingest_inbox', rows: inboxRowsOf(inboxRequests(group, accepted), this.ctx.clock.now()) },
-        ]),
+      .enqueueStatement(
+        (db) =>
+          insertInOneStatement(db, [
+            { table: 'events_log', rows: logRowsOf(group, claimed) },
+            { table: 'ingest_inbox', rows: inboxRowsOf(inboxRequests(group, accepted), this.ctx.clock.now()) },
+          ]),
+        GATHERED,
       )
       .then((written) => (written ? result : inTransaction(group)));
   }
@@ -135,7 +140,7 @@ class Coalescer {
           );
         }
         return { claimed, accepted: accepted.reduce((n, list) => n + list.length, 0) };
-      });
+      }, GATHERED);
     const job = (group: Call[]) =>
       deferred && this.ctx.storage.capabilities.concurrentWriters && !group.some(hasKeysToClaim)
         ? this.asOneStatement(group, inTransaction)

@@ -14,6 +14,18 @@ interface Pending {
   reject: (reason: unknown) => void;
 }
 
+/** How a job joins the queue. */
+export interface EnqueueOptions {
+  /**
+   * The caller already gathered its I/O turn's writes into this job (the ingest coalescer): start it
+   * in this tick when a transaction slot is free, instead of waiting a macrotask for others to join.
+   * That second wait held every acknowledgement back a whole event-loop turn: under 50 connections a
+   * turn then answered ~17 requests instead of ~29 and the loop sat idle a quarter of the time waiting
+   * for clients whose answers were late (`npm run bench:ingest`, SQLite: ratio 0.40 -> 0.46).
+   */
+  gathered?: boolean;
+}
+
 export interface WriteQueueOptions {
   /** Most jobs committed in one transaction. */
   maxBatch: number;
@@ -40,11 +52,11 @@ export class WriteQueue {
     private readonly options: WriteQueueOptions = { maxBatch: 256, concurrency: 1 },
   ) {}
 
-  enqueue<T>(job: WriteJob<T>): Promise<T> {
+  enqueue<T>(job: WriteJob<T>, options?: EnqueueOptions): Promise<T> {
     if (this.closed) return Promise.reject(new Error('write queue is closed'));
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ job, resolve: resolve as (value: unknown) => void, reject });
-      this.pump();
+      this.pump(options?.gathered === true);
     });
   }
 
@@ -52,12 +64,12 @@ export class WriteQueue {
    * A job that is a single statement (PostgreSQL): run on its own connection without BEGIN and COMMIT,
    * which on a network database are two of its round trips. Counts toward the concurrency like a batch.
    */
-  enqueueStatement<T>(statement: StatementJob<T>): Promise<T> {
+  enqueueStatement<T>(statement: StatementJob<T>, options?: EnqueueOptions): Promise<T> {
     if (this.closed) return Promise.reject(new Error('write queue is closed'));
     return new Promise<T>((resolve, reject) => {
       const job: WriteJob<unknown> = () => Promise.reject(new Error('a statement job runs outside a transaction'));
       this.pending.push({ job, alone: statement, resolve: resolve as (value: unknown) => void, reject });
-      this.pump();
+      this.pump(options?.gathered === true);
     });
   }
 
@@ -82,11 +94,13 @@ export class WriteQueue {
     return this.running > 0 || this.pending.length > 0;
   }
 
-  private pump(): void {
+  private pump(gathered = false): void {
+    // Waiting one macrotask lets the requests that arrived in the same I/O turn join this batch; a
+    // gathered job has done that already. A microtask still lets jobs enqueued in this tick join.
+    const start = gathered ? queueMicrotask : setImmediate;
     while (this.running < this.options.concurrency && this.pending.length > 0) {
-      // Waiting one macrotask lets the requests that arrived in the same I/O turn join this batch.
       this.running++;
-      setImmediate(() => {
+      start(() => {
         void this.runBatch().finally(() => {
           this.running--;
           if (this.pending.length > 0) this.pump();
