@@ -54,6 +54,7 @@ function inboxRow(workspaceId: string, requestId: string, body: string): IngestI
     request_id: requestId,
     received_at: Date.now(),
     events: 1,
+    logged: 0,
     body,
     attempts: 0,
     next_attempt_at: Date.now(),

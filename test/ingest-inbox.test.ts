@@ -198,16 +198,21 @@ describe.each(BACKENDS)('%s backend: ingest inbox', (backend) => {
       `req_${dedupKey}`,
       now,
     );
-    await t.ctx.storage.db
-      .transaction()
-      .execute((trx) =>
-        writeToInbox(
-          trx,
-          rowWriterOf(t.ctx.storage.db),
-          [{ workspaceId: t.ws.workspace.id, requestId: `req_${dedupKey}`, receivedAt: now, events: [event] }],
-          now,
-        ),
-      );
+    await t.ctx.storage.db.transaction().execute((trx) =>
+      writeToInbox(
+        trx,
+        rowWriterOf(t.ctx.storage.db),
+        [
+          {
+            workspaceId: t.ws.workspace.id,
+            requestId: `req_${dedupKey}`,
+            receivedAt: now,
+            events: [{ kind: 'event', key: event, event, surface: 'capture', payload: '{}' }],
+          },
+        ],
+        now,
+      ),
+    );
     return event;
   };
 
@@ -299,6 +304,7 @@ describe.each(BACKENDS)('%s backend: ingest inbox', (backend) => {
         request_id: 'req_broken',
         received_at: now,
         events: 1,
+        logged: 0,
         body: '{"events": [',
         attempts: 0,
         next_attempt_at: now,

@@ -19,10 +19,10 @@ import type { AppContext } from '../context/context.js';
 import { rowWriterOf } from '../storage/row-writer.js';
 import type { Database } from '../storage/schema.js';
 import type { EventLogTable, IngestInboxTable } from '../storage/tables/ingest.js';
-import { acceptedItems, inboxEntry, type LoggedCall } from './commit-items.js';
+import { acceptedItems, type LoggedCall } from './commit-items.js';
 import { unclaimedOutcome } from './dedup-keys.js';
 import { inboxRowsOf } from './inbox-rows.js';
-import { logRowsOf } from './persist.js';
+import { logRowsOf } from './log-rows.js';
 
 /**
  * The acknowledgement journal (SQLite, with the ingest thread): under load, a group of requests with
@@ -67,10 +67,14 @@ export function journalRecordOf(
     workspaceId: call.workspaceId,
     requestId: call.requestId,
     receivedAt: call.receivedAt,
-    events: (accepted[i] ?? []).map(inboxEntry),
+    events: accepted[i] ?? [],
   }));
   const inbox = inboxRowsOf(requests, now);
-  return { record: { log: logRowsOf(calls, claimed), inbox }, accepted: inbox.reduce((n, row) => n + row.events, 0) };
+  // The accepted events' log entries are in their inbox rows.
+  return {
+    record: { log: logRowsOf(calls, claimed, 'accepted'), inbox },
+    accepted: inbox.reduce((n, row) => n + row.events, 0),
+  };
 }
 
 /**
@@ -163,7 +167,11 @@ export function recordOf(line: string): JournalRecord {
   const head = JSON.parse(parts[0] ?? '') as { log: EventLogTable[]; inbox: Array<Omit<IngestInboxTable, 'body'>> };
   if (head.inbox.length !== parts.length - 1)
     throw new Error('acknowledgement journal: a line does not hold its bodies');
-  return { log: head.log, inbox: head.inbox.map((row, i) => ({ ...row, body: parts[i + 1] ?? '' })) };
+  // `logged`: 0 in lines written before inbox rows carried log entries.
+  return {
+    log: head.log,
+    inbox: head.inbox.map((row, i) => ({ ...row, logged: row.logged ?? 0, body: parts[i + 1] ?? '' })),
+  };
 }
 
 /**

@@ -7,13 +7,13 @@ import {
   type CommitItem,
   type CommitOutcome,
   type EventItem,
-  inboxEntry,
   type LoggedCall,
 } from './commit-items.js';
 import { claimKeys, needsClaim, unclaimedOutcome } from './dedup-keys.js';
 import { inboxOf, ingestThreadOf } from './inbox.js';
 import { type InboxRequests, inboxRowsOf, writeToInbox } from './inbox-rows.js';
-import { logRowsOf, persistEvents, writeLogRows } from './persist.js';
+import { logRowsOf } from './log-rows.js';
+import { persistEvents, writeLogRows } from './persist.js';
 
 export type { CommitItem, CommitOutcome } from './commit-items.js';
 
@@ -115,7 +115,7 @@ class Coalescer {
       .enqueueStatement(
         (db) =>
           insertInOneStatement(db, [
-            { table: 'events_log', rows: logRowsOf(group, claimed) },
+            { table: 'events_log', rows: logRowsOf(group, claimed, 'accepted') },
             { table: 'ingest_inbox', rows: inboxRowsOf(inboxRequests(group, accepted), this.ctx.clock.now()) },
           ]),
         GATHERED,
@@ -128,7 +128,8 @@ class Coalescer {
       this.ctx.writes.enqueue(async (trx) => {
         const writer = rowWriterOf(this.ctx.storage.db);
         const claimed = await claimKeys(trx, writer, group);
-        await writeLogRows(trx, this.ctx, group, claimed);
+        // Through the inbox, the accepted events' log entries go in their inbox row (inbox-rows.ts).
+        await writeLogRows(trx, this.ctx, group, claimed, deferred ? 'accepted' : undefined);
         const accepted = claimed.map(acceptedItems);
         if (deferred) {
           await writeToInbox(trx, writer, inboxRequests(group, accepted), this.ctx.clock.now());
@@ -192,7 +193,7 @@ function hasKeysToClaim(call: Call): boolean {
 }
 
 function inboxRequests(group: readonly Call[], accepted: ReadonlyArray<readonly EventItem[]>): InboxRequests {
-  return group.map((call, i) => ({ ...call, events: (accepted[i] ?? []).map(inboxEntry) }));
+  return group.map((call, i) => ({ ...call, events: accepted[i] ?? [] }));
 }
 
 /** Rejections already written (or queued to be written) to the events log with their request. */

@@ -1,7 +1,9 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../context/context.js';
 import { AppError } from '../errors/codes.js';
 import { firstIdAt, newId } from '../ids/ids.js';
 import type { EventLogTable } from '../storage/tables/ingest.js';
+import { inboxContent } from './inbox-rows.js';
 import { redactedJson, stripNul } from './redact.js';
 
 /** `queued`: a journaled request not processed yet (its items' rows replace it; see journal.ts). */
@@ -53,12 +55,27 @@ export interface LogFilters {
   limit: number;
 }
 
-/** Newest first; the cursor is the last entry's id of the previous page. */
+/**
+ * Newest first; the cursor is the last entry's id of the previous page. Accepted events acknowledged
+ * through the inbox are read from their inbox rows until the processor writes their log rows
+ * (inbox-rows.ts). The inbox is read first: an entry the processor moves in between is then read
+ * twice (and kept once), never missed.
+ */
 export async function listEventsLog(
   ctx: AppContext,
   workspaceId: string,
   filters: LogFilters,
 ): Promise<{ data: EventLogEntry[]; nextCursor: string | null }> {
+  const want = filters.limit + 1;
+  const queued =
+    filters.status === undefined || filters.status === 'accepted'
+      ? await inboxLog(ctx, workspaceId, 'desc', want, {
+          from: filters.since === undefined ? undefined : firstIdAt('log', filters.since),
+          before: filters.cursor,
+          eventName: filters.eventName,
+          requestId: filters.requestId,
+        })
+      : [];
   let query = ctx.storage.db.selectFrom('events_log').selectAll().where('workspace_id', '=', workspaceId);
   if (filters.status !== undefined) query = query.where('status', '=', filters.status);
   if (filters.eventName !== undefined) query = query.where('event_name', '=', filters.eventName);
@@ -66,10 +83,8 @@ export async function listEventsLog(
   // A log id encodes its row's arrival time (received_at): the primary key serves the time filter.
   if (filters.since !== undefined) query = query.where('log_id', '>=', firstIdAt('log', filters.since));
   if (filters.cursor !== undefined) query = query.where('log_id', '<', filters.cursor);
-  const rows = await query
-    .orderBy('log_id', 'desc')
-    .limit(filters.limit + 1)
-    .execute();
+  const written = await query.orderBy('log_id', 'desc').limit(want).execute();
+  const rows = union(queued, written, 'desc', want);
   const page = rows.slice(0, filters.limit);
   return {
     data: page.map(toLogEntry),
@@ -78,9 +93,9 @@ export async function listEventsLog(
 }
 
 /**
- * Rows that arrived at or after `since` (ms), oldest first (log ids sort by arrival time): the live
- * stream polls this with an overlap window and drops ids it has already sent, so rows committed
- * slightly out of order across processes are still delivered once.
+ * Rows that arrived at or after `since` (ms), oldest first (log ids sort by arrival time), with the
+ * entries inbox rows still carry: the live stream polls this with an overlap window and drops ids it
+ * has already sent, so rows committed slightly out of order across processes are still delivered once.
  */
 export async function tailEventsLog(
   ctx: AppContext,
@@ -88,14 +103,104 @@ export async function tailEventsLog(
   since: number,
   limit = 500,
 ): Promise<EventLogTable[]> {
-  return ctx.storage.db
+  const from = firstIdAt('log', since);
+  const queued = await inboxLog(ctx, workspaceId, 'asc', limit, { from });
+  const written = await ctx.storage.db
     .selectFrom('events_log')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
-    .where('log_id', '>=', firstIdAt('log', since))
+    .where('log_id', '>=', from)
     .orderBy('log_id')
     .limit(limit)
     .execute();
+  return union(queued, written, 'asc', limit);
+}
+
+/** Both lists' rows, each id once, in `order`, the first `limit`. */
+function union(
+  queued: EventLogTable[],
+  written: EventLogTable[],
+  order: 'asc' | 'desc',
+  limit: number,
+): EventLogTable[] {
+  if (queued.length === 0) return written;
+  const byId = new Map<string, EventLogTable>();
+  for (const row of queued) byId.set(row.log_id, row);
+  for (const row of written) byId.set(row.log_id, row);
+  const sign = order === 'asc' ? 1 : -1;
+  return [...byId.values()].sort((a, b) => sign * (a.log_id < b.log_id ? -1 : 1)).slice(0, limit);
+}
+
+/** Inbox rows read per query while collecting entries. */
+const INBOX_PAGE = 64;
+
+/** Crockford digits of an id's time (ids of one millisecond share them; they sort as the times do). */
+function timePart(id: string): string {
+  const start = id.indexOf('_') + 1;
+  return id.slice(start, start + 10);
+}
+
+/**
+ * The first `want` (in `order` of log id) log entries that inbox rows of the workspace carry and that
+ * match: log id at or after `from`, before `before`, with the event name and request id given. Every
+ * entry of a row carries the row id's millisecond (inboxRowsOf), so rows are read in id order, a page
+ * at a time, and reading stops past the millisecond in which `want` entries were reached. A filter on
+ * the name or request id is first applied to the row's JSON by the database (a substring test), so
+ * rows that cannot match are not sent or parsed.
+ */
+async function inboxLog(
+  ctx: AppContext,
+  workspaceId: string,
+  order: 'asc' | 'desc',
+  want: number,
+  filter: {
+    from?: string | undefined;
+    before?: string | undefined;
+    eventName?: string | undefined;
+    requestId?: string | undefined;
+  },
+): Promise<EventLogTable[]> {
+  const needles: string[] = [];
+  if (filter.requestId !== undefined) needles.push(`"requestId":${JSON.stringify(filter.requestId)}`);
+  // Log rows keep the first 256 characters of a name: a shorter filter names the whole original name.
+  if (filter.eventName !== undefined && filter.eventName.length < 256) {
+    needles.push(`"originalName":${JSON.stringify(filter.eventName)}`);
+  }
+  const contains = ctx.storage.dialect === 'postgres' ? 'strpos' : 'instr';
+  const lower = filter.from === undefined ? undefined : `inb_${timePart(filter.from)}`;
+  const upper =
+    filter.before?.startsWith('log_') === true ? `inb_${timePart(filter.before)}${'Z'.repeat(16)}` : undefined;
+  const out: EventLogTable[] = [];
+  let lastTime: string | undefined;
+  /** The previous page's last row: the next page starts past it. */
+  let after: string | undefined;
+  for (;;) {
+    let query = ctx.storage.db
+      .selectFrom('ingest_inbox')
+      .select(['workspace_id', 'inbox_id', 'body'])
+      .where('workspace_id', '=', workspaceId)
+      .where('logged', '>', 0);
+    if (lower !== undefined) query = query.where('inbox_id', '>=', lower);
+    if (upper !== undefined) query = query.where('inbox_id', '<=', upper);
+    if (after !== undefined) query = query.where('inbox_id', order === 'asc' ? '>' : '<', after);
+    for (const needle of needles) query = query.where(sql<number>`${sql.raw(contains)}(body, ${needle})`, '>', 0);
+    const rows = await query.orderBy('inbox_id', order).limit(INBOX_PAGE).execute();
+    for (const row of rows) {
+      const time = timePart(row.inbox_id);
+      // Every entry of the rows left is later (asc) or earlier (desc) than those already taken.
+      if (out.length >= want && time !== lastTime) return out;
+      for (const entry of inboxContent(row).log) {
+        if (filter.from !== undefined && entry.log_id < filter.from) continue;
+        if (filter.before !== undefined && entry.log_id >= filter.before) continue;
+        if (filter.eventName !== undefined && entry.event_name !== filter.eventName) continue;
+        if (filter.requestId !== undefined && entry.request_id !== filter.requestId) continue;
+        out.push(entry);
+      }
+      lastTime = time;
+    }
+    if (rows.length < INBOX_PAGE) return out;
+    after = rows[rows.length - 1]?.inbox_id;
+  }
 }
 
 /**

@@ -4,9 +4,11 @@ import { Counter, Gauge } from 'prom-client';
 import type { AppContext } from '../context/context.js';
 import { byWorkspace } from '../events/by-workspace.js';
 import type { StoredEvent } from '../events/stored-event.js';
+import { rowWriterOf } from '../storage/row-writer.js';
 import type { Database } from '../storage/schema.js';
+import type { EventLogTable } from '../storage/tables/ingest.js';
 import { journalDirOf, replayOrphans } from './ack-journal.js';
-import { inboxEvents } from './inbox-rows.js';
+import { inboxContent } from './inbox-rows.js';
 import { IngestThread } from './ingest-thread.js';
 import { isJournaled, processJournaled } from './journal.js';
 import { persistEvents } from './persist.js';
@@ -371,6 +373,8 @@ async function processDue(
   if (rows.length === 0) return { rows: 0, events: 0 };
   // Bodies only of the rows this pass takes (a batch request's body is tens of kilobytes).
   let prepared: StoredEvent[] = [];
+  // The accepted events' log entries the rows carried: written with the events (inbox-rows.ts).
+  const log: EventLogTable[] = [];
   for (const [workspaceId, taken] of byWorkspace(rows, (row) => row.workspace_id)) {
     const ids = taken.map((row) => row.inbox_id);
     const bodies = await trx
@@ -383,7 +387,9 @@ async function processDue(
     await trx.deleteFrom('ingest_inbox').where('workspace_id', '=', workspaceId).where('inbox_id', 'in', ids).execute();
     for (const body of bodies) {
       if (!isJournaled(body.body)) {
-        prepared.push(...inboxEvents(body));
+        const content = inboxContent(body);
+        prepared.push(...content.events);
+        log.push(...content.log);
         continue;
       }
       // In arrival order: what was acknowledged before a journaled request is written before it.
@@ -393,6 +399,7 @@ async function processDue(
     }
   }
   await persistEvents(trx, ctx, prepared);
+  await rowWriterOf(ctx.storage.db).insert(trx, 'events_log', log);
   return { rows: rows.length, events };
 }
 

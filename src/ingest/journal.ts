@@ -99,6 +99,7 @@ export function journalRows(
     request_id: request.requestId,
     received_at: request.receivedAt,
     events: request.events,
+    logged: 0,
     body: `${PREFIX}${request.text}}}`,
     attempts: 0,
     next_attempt_at: now,

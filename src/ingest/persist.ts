@@ -2,13 +2,11 @@ import type { Transaction } from 'kysely';
 import type { AppContext } from '../context/context.js';
 import { byWorkspace } from '../events/by-workspace.js';
 import { type StoredEvent, toEventRow } from '../events/stored-event.js';
-import { newId } from '../ids/ids.js';
 import { rowWriterOf } from '../storage/row-writer.js';
 import type { Database } from '../storage/schema.js';
-import type { EventLogTable } from '../storage/tables/ingest.js';
-import type { ClaimedItem, CommitItem, CommitOutcome, LoggedCall } from './commit-items.js';
+import type { ClaimedItem, LoggedCall } from './commit-items.js';
 import { EVENT_HOOKS } from './event-hooks.js';
-import { stripNul } from './redact.js';
+import { logRowsOf } from './log-rows.js';
 
 /**
  * Writes accepted events in one transaction: the person of each (one identifier lookup per batch),
@@ -41,41 +39,13 @@ export async function persistEvents(
   }
 }
 
-/** One events-log row per item of every call, written with the acknowledgement. */
+/** One events-log row per item of every call, written with the acknowledgement (or the processing). */
 export async function writeLogRows(
   trx: Transaction<Database>,
   ctx: AppContext,
   calls: readonly LoggedCall[],
   claimed: readonly ClaimedItem[][],
+  except?: 'accepted',
 ): Promise<void> {
-  await rowWriterOf(ctx.storage.db).insert(trx, 'events_log', logRowsOf(calls, claimed));
-}
-
-export function logRowsOf(calls: readonly LoggedCall[], claimed: readonly ClaimedItem[][]): EventLogTable[] {
-  const rows: EventLogTable[] = [];
-  for (const [c, call] of calls.entries()) {
-    for (const { item, outcome } of claimed[c] ?? []) rows.push(logRow(call, item, outcome));
-  }
-  return rows;
-}
-
-function logRow(call: LoggedCall, item: CommitItem, outcome: CommitOutcome): EventLogTable {
-  const name = item.kind === 'event' ? item.key.originalName : (item.name ?? null);
-  // One object literal of one shape for every row (hot path: one row per ingested event).
-  const error = outcome.status === 'rejected' ? outcome.error : undefined;
-  return {
-    workspace_id: call.workspaceId,
-    log_id: newId('log', call.loggedAt ?? call.receivedAt),
-    request_id: call.requestId,
-    surface: item.surface,
-    status: outcome.status,
-    http_status: error !== undefined ? error.status : outcome.status === 'accepted' ? 202 : 200,
-    event_name: name === null ? null : stripNul(name).slice(0, 256),
-    event_id: outcome.status === 'rejected' ? null : outcome.id,
-    error_code: error !== undefined ? error.code : null,
-    error_message: error !== undefined ? stripNul(error.message) : null,
-    error_field: error?.field === undefined ? null : stripNul(error.field),
-    payload: item.payload,
-    received_at: call.receivedAt,
-  };
+  await rowWriterOf(ctx.storage.db).insert(trx, 'events_log', logRowsOf(calls, claimed, except));
 }

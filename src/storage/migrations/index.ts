@@ -9,6 +9,7 @@ import * as m0007 from './0007-attribution.js';
 import * as m0008 from './0008-ingest-inbox.js';
 import * as m0009 from './0009-events-log-by-id.js';
 import * as m0010 from './0010-ingest-journal.js';
+import * as m0011 from './0011-inbox-log-entries.js';
 
 /**
  * Every migration, in order. Listed by hand (not read from disk) so the compiled package and the
@@ -25,4 +26,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0008-ingest-inbox': m0008,
   '0009-events-log-by-id': m0009,
   '0010-ingest-journal': m0010,
+  '0011-inbox-log-entries': m0011,
 };

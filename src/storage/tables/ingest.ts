@@ -41,7 +41,9 @@ export interface IngestInboxTable {
   received_at: number;
   /** How many events the body holds (for the backlog gauge). */
   events: number;
-  /** JSON: the prepared items and their acknowledged outcomes. */
+  /** How many events-log entries the body carries (inbox-rows.ts; 0 for a journaled request). */
+  logged: number;
+  /** JSON: the prepared events and their events-log entries, or a journaled request (journal.ts). */
   body: string;
   attempts: number;
   next_attempt_at: number;

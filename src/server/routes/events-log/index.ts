@@ -47,6 +47,14 @@ const OVERLAP_MS = 3000;
 
 export async function eventsLogRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const read = requireScope(ctx, 'read');
+  /**
+   * Live streams end when the server closes: a stream is never idle, so an open dashboard would
+   * otherwise hold a graceful shutdown open for as long as it stays connected.
+   */
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of streams) end();
+  });
 
   app.get(
     '/api/v1/events-log',
@@ -121,6 +129,7 @@ export async function eventsLogRoutes(app: FastifyInstance, ctx: AppContext): Pr
         if (closed) return;
         try {
           const rows = await tailEventsLog(ctx, workspaceId, cursor - OVERLAP_MS);
+          if (closed) return;
           for (const row of rows) {
             if (sent.has(row.log_id)) continue;
             sent.set(row.log_id, Number(row.received_at));
@@ -134,10 +143,14 @@ export async function eventsLogRoutes(app: FastifyInstance, ctx: AppContext): Pr
         }
         if (!closed) timer = setTimeout(poll, POLL_MS);
       };
-      request.raw.on('close', () => {
+      const end = () => {
         closed = true;
+        streams.delete(end);
         if (timer !== undefined) clearTimeout(timer);
-      });
+        if (!res.writableEnded) res.end();
+      };
+      streams.add(end);
+      request.raw.on('close', end);
       await poll();
     },
   );
