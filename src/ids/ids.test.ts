@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstIdAt, newId } from './ids.js';
+import { firstIdAt, newId, timeOfId } from './ids.js';
 
 describe('firstIdAt', () => {
   it.each([
@@ -20,4 +20,20 @@ describe('firstIdAt', () => {
     expect(firstIdAt('log', 1e20)).toBe('log_ZZZZZZZZZZ');
     expect(newId('log', Date.now()) < firstIdAt('log', 1e20)).toBe(true);
   });
+});
+
+describe('timeOfId', () => {
+  it.each([
+    ['a millisecond', 1_764_650_000_000],
+    ['the epoch', 0],
+    ['a time just past a digit carry', 32 ** 3],
+  ])('reads back the time of an id minted at %s', (_label, ms) => {
+    expect(timeOfId(newId('inb', ms))).toBe(ms);
+    expect(timeOfId(firstIdAt('log', ms))).toBe(ms);
+  });
+
+  it.each([['nothing'], ['log_'], ['log_01J'], ['log_01J!0000000'], ['01JABCDEFGH']])(
+    'is undefined for %s, which is no id',
+    (text) => expect(timeOfId(text)).toBeUndefined(),
+  );
 });

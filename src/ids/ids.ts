@@ -72,6 +72,19 @@ export function firstIdAt(prefix: IdPrefix, ms: number): string {
   return `${prefix}_${encodeTime(Math.min(Math.max(Math.floor(ms), 0), MAX_ID_TIME))}`;
 }
 
+/** The time (ms) an id was minted at, or undefined if `id` is not an id of this format. */
+export function timeOfId(id: string): number | undefined {
+  const start = id.indexOf('_') + 1;
+  if (start === 0 || id.length < start + 10) return undefined;
+  let ms = 0;
+  for (let i = start; i < start + 10; i++) {
+    const digit = CROCKFORD.indexOf(id[i] as string);
+    if (digit < 0) return undefined;
+    ms = ms * 32 + digit;
+  }
+  return ms;
+}
+
 export function hasPrefix(id: string, prefix: IdPrefix): boolean {
   return id.startsWith(`${prefix}_`);
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context/context.js';
 import { AppError } from '../errors/codes.js';
-import { firstIdAt, newId } from '../ids/ids.js';
+import { firstIdAt, newId, timeOfId } from '../ids/ids.js';
 import type { EventLogTable } from '../storage/tables/ingest.js';
 import { inboxContent } from './inbox-rows.js';
 import { redactedJson, stripNul } from './redact.js';
@@ -70,7 +70,7 @@ export async function listEventsLog(
   const queued =
     filters.status === undefined || filters.status === 'accepted'
       ? await inboxLog(ctx, workspaceId, 'desc', want, {
-          from: filters.since === undefined ? undefined : firstIdAt('log', filters.since),
+          since: filters.since,
           before: filters.cursor,
           eventName: filters.eventName,
           requestId: filters.requestId,
@@ -103,13 +103,12 @@ export async function tailEventsLog(
   since: number,
   limit = 500,
 ): Promise<EventLogTable[]> {
-  const from = firstIdAt('log', since);
-  const queued = await inboxLog(ctx, workspaceId, 'asc', limit, { from });
+  const queued = await inboxLog(ctx, workspaceId, 'asc', limit, { since });
   const written = await ctx.storage.db
     .selectFrom('events_log')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
-    .where('log_id', '>=', from)
+    .where('log_id', '>=', firstIdAt('log', since))
     .orderBy('log_id')
     .limit(limit)
     .execute();
@@ -134,19 +133,13 @@ function union(
 /** Inbox rows read per query while collecting entries. */
 const INBOX_PAGE = 64;
 
-/** Crockford digits of an id's time (ids of one millisecond share them; they sort as the times do). */
-function timePart(id: string): string {
-  const start = id.indexOf('_') + 1;
-  return id.slice(start, start + 10);
-}
-
 /**
  * The first `want` (in `order` of log id) log entries that inbox rows of the workspace carry and that
- * match: log id at or after `from`, before `before`, with the event name and request id given. Every
- * entry of a row carries the row id's millisecond (inboxRowsOf), so rows are read in id order, a page
- * at a time, and reading stops past the millisecond in which `want` entries were reached. A filter on
- * the name or request id is first applied to the row's JSON by the database (a substring test), so
- * rows that cannot match are not sent or parsed.
+ * match: logged at or after `since` (ms), id before `before`, with the event name and request id
+ * given. Every entry of a row carries the row id's millisecond (inboxRowsOf), so rows are read in id
+ * order, a page at a time, and reading stops past the millisecond in which `want` entries were
+ * reached. A filter on the name or request id is first applied to the row's JSON by the database (a
+ * substring test), so rows that cannot match are not sent or parsed.
  */
 async function inboxLog(
   ctx: AppContext,
@@ -154,7 +147,7 @@ async function inboxLog(
   order: 'asc' | 'desc',
   want: number,
   filter: {
-    from?: string | undefined;
+    since?: number | undefined;
     before?: string | undefined;
     eventName?: string | undefined;
     requestId?: string | undefined;
@@ -167,11 +160,10 @@ async function inboxLog(
     needles.push(`"originalName":${JSON.stringify(filter.eventName)}`);
   }
   const contains = ctx.storage.dialect === 'postgres' ? 'strpos' : 'instr';
-  const lower = filter.from === undefined ? undefined : `inb_${timePart(filter.from)}`;
-  const upper =
-    filter.before?.startsWith('log_') === true ? `inb_${timePart(filter.before)}${'Z'.repeat(16)}` : undefined;
+  const from = filter.since === undefined ? undefined : firstIdAt('log', filter.since);
+  const beforeTime = filter.before === undefined ? undefined : timeOfId(filter.before);
   const out: EventLogTable[] = [];
-  let lastTime: string | undefined;
+  let lastTime: number | undefined;
   /** The previous page's last row: the next page starts past it. */
   let after: string | undefined;
   for (;;) {
@@ -180,17 +172,17 @@ async function inboxLog(
       .select(['workspace_id', 'inbox_id', 'body'])
       .where('workspace_id', '=', workspaceId)
       .where('logged', '>', 0);
-    if (lower !== undefined) query = query.where('inbox_id', '>=', lower);
-    if (upper !== undefined) query = query.where('inbox_id', '<=', upper);
+    if (filter.since !== undefined) query = query.where('inbox_id', '>=', firstIdAt('inb', filter.since));
+    if (beforeTime !== undefined) query = query.where('inbox_id', '<', firstIdAt('inb', beforeTime + 1));
     if (after !== undefined) query = query.where('inbox_id', order === 'asc' ? '>' : '<', after);
     for (const needle of needles) query = query.where(sql<number>`${sql.raw(contains)}(body, ${needle})`, '>', 0);
     const rows = await query.orderBy('inbox_id', order).limit(INBOX_PAGE).execute();
     for (const row of rows) {
-      const time = timePart(row.inbox_id);
+      const time = timeOfId(row.inbox_id);
       // Every entry of the rows left is later (asc) or earlier (desc) than those already taken.
       if (out.length >= want && time !== lastTime) return out;
       for (const entry of inboxContent(row).log) {
-        if (filter.from !== undefined && entry.log_id < filter.from) continue;
+        if (from !== undefined && entry.log_id < from) continue;
         if (filter.before !== undefined && entry.log_id >= filter.before) continue;
         if (filter.eventName !== undefined && entry.event_name !== filter.eventName) continue;
         if (filter.requestId !== undefined && entry.request_id !== filter.requestId) continue;

@@ -23,21 +23,20 @@ export function logRowsOf(
 }
 
 function logRow(call: LoggedCall, item: CommitItem, outcome: CommitOutcome): EventLogTable {
-  const name = item.kind === 'event' ? item.key.originalName : (item.name ?? null);
   const error = outcome.status === 'rejected' ? outcome.error : undefined;
-  return row(
-    call.workspaceId,
-    newId('log', call.loggedAt ?? call.receivedAt),
-    call.requestId,
-    item.surface,
-    outcome.status,
-    error !== undefined ? error.status : outcome.status === 'accepted' ? 202 : 200,
-    name,
-    outcome.status === 'rejected' ? null : outcome.id,
-    error ?? null,
-    item.payload,
-    call.receivedAt,
-  );
+  return row({
+    workspaceId: call.workspaceId,
+    logId: newId('log', call.loggedAt ?? call.receivedAt),
+    requestId: call.requestId,
+    surface: item.surface,
+    status: outcome.status,
+    httpStatus: error !== undefined ? error.status : outcome.status === 'accepted' ? 202 : 200,
+    name: item.kind === 'event' ? item.key.originalName : (item.name ?? null),
+    eventId: outcome.status === 'rejected' ? null : outcome.id,
+    error: error ?? null,
+    payload: item.payload,
+    receivedAt: call.receivedAt,
+  });
 }
 
 /** The row of an accepted event whose log entry an inbox row carried: the same row logRow writes. */
@@ -48,48 +47,51 @@ export function acceptedLogRow(
   payload: string,
   event: Pick<StoredEvent, 'id' | 'originalName' | 'requestId' | 'receivedAt'>,
 ): EventLogTable {
-  return row(
+  return row({
     workspaceId,
     logId,
-    event.requestId,
+    requestId: event.requestId,
     surface,
-    'accepted',
-    202,
-    event.originalName,
-    event.id,
-    null,
+    status: 'accepted',
+    httpStatus: 202,
+    name: event.originalName,
+    eventId: event.id,
+    error: null,
     payload,
-    event.receivedAt,
-  );
+    receivedAt: event.receivedAt,
+  });
 }
 
-function row(
-  workspaceId: string,
-  logId: string,
-  requestId: string,
-  surface: string,
-  status: CommitOutcome['status'],
-  httpStatus: number,
-  name: string | null,
-  eventId: string | null,
-  error: { code: string; message: string; field?: string | undefined } | null,
-  payload: string,
-  receivedAt: number,
-): EventLogTable {
+interface LogFields {
+  workspaceId: string;
+  logId: string;
+  requestId: string;
+  surface: string;
+  status: CommitOutcome['status'];
+  httpStatus: number;
+  name: string | null;
+  eventId: string | null;
+  error: { code: string; message: string; field?: string | undefined } | null;
+  payload: string;
+  receivedAt: number;
+}
+
+/** What every log row stores of its fields: text without NUL (PostgreSQL), names cut to 256. */
+function row(f: LogFields): EventLogTable {
   // One object literal of one shape for every row (hot path: one row per ingested event).
   return {
-    workspace_id: workspaceId,
-    log_id: logId,
-    request_id: requestId,
-    surface,
-    status,
-    http_status: httpStatus,
-    event_name: name === null ? null : stripNul(name).slice(0, 256),
-    event_id: eventId,
-    error_code: error !== null ? error.code : null,
-    error_message: error !== null ? stripNul(error.message) : null,
-    error_field: error?.field === undefined ? null : stripNul(error.field),
-    payload,
-    received_at: receivedAt,
+    workspace_id: f.workspaceId,
+    log_id: f.logId,
+    request_id: f.requestId,
+    surface: f.surface,
+    status: f.status,
+    http_status: f.httpStatus,
+    event_name: f.name === null ? null : stripNul(f.name).slice(0, 256),
+    event_id: f.eventId,
+    error_code: f.error !== null ? f.error.code : null,
+    error_message: f.error !== null ? stripNul(f.error.message) : null,
+    error_field: f.error?.field === undefined ? null : stripNul(f.error.field),
+    payload: f.payload,
+    received_at: f.receivedAt,
   };
 }
