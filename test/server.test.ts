@@ -1,6 +1,18 @@
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { REDACT_PATHS } from '../src/context/create-context.js';
 import { stripTrailingCommas } from '../src/ingest/json-text.js';
-import { BACKENDS, bearer, createTestApp, type TestApp } from './support/backends.js';
+import { buildApp } from '../src/server/app.js';
+import { lazyChildLogger } from '../src/server/plugins/lazy-child-logger.js';
+import {
+  BACKENDS,
+  bearer,
+  createTestApp,
+  createTestContext,
+  createTestWorkspace,
+  type TestApp,
+  type TestContext,
+} from './support/backends.js';
 
 describe('stripTrailingCommas', () => {
   it.each([
@@ -150,5 +162,73 @@ describe.each(BACKENDS)('%s backend: server edge', (backend) => {
       remoteAddress: '10.1.2.3',
     });
     expect(untrustedPeer.statusCode).toBe(403);
+  });
+});
+
+describe("request loggers (the request's child logger is made on first use)", () => {
+  let t: TestContext | undefined;
+  afterEach(async () => t?.close());
+
+  it('an accepted event makes no child logger; a rejected one logs with its request id, redacted', async () => {
+    t = await createTestContext('sqlite', { logLevel: 'info' });
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino(
+      { level: 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+      { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    const child = log.child.bind(log);
+    let made = 0;
+    log.child = ((bindings, options) => {
+      made++;
+      return child(bindings, options);
+    }) as typeof log.child;
+    t.ctx.log = log;
+    const app = await buildApp(t.ctx);
+    const ws = await createTestWorkspace(t.ctx);
+    const send = (payload: object) =>
+      app.inject({ method: 'POST', url: '/public-api/v1/events', headers: bearer(ws.ingest), payload });
+
+    await app.ready();
+    const before = made;
+    const accepted = await send({ event_name: 'lead_generated', email: 'a@example.com' });
+    expect(accepted.statusCode).toBe(202);
+    expect(made).toBe(before);
+
+    const rejected = await send({ event_name: 'lead_generated', email: 'not-an-email' });
+    expect(rejected.statusCode).toBe(422);
+    expect(made).toBe(before + 1);
+    const line = lines.find((l) => l.msg === 'request rejected');
+    expect(line).toMatchObject({ requestId: rejected.headers['request-id'], code: 'validation_failed', level: 30 });
+    await app.close();
+  });
+
+  it('the stand-in writes each level through one child, reports its level and makes grandchildren', () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino(
+      { level: 'trace', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+      { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    const lazy = lazyChildLogger(log, { requestId: 'req_1' }, {});
+    expect(lazy.level).toBe('trace');
+    for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const) {
+      lazy[level]({ user: { email: 'a@example.com' } }, `at ${level}`);
+    }
+    lazy.silent('never written');
+    expect(lines.map((l) => [l.msg, l.level, l.requestId])).toEqual([
+      ['at fatal', 60, 'req_1'],
+      ['at error', 50, 'req_1'],
+      ['at warn', 40, 'req_1'],
+      ['at info', 30, 'req_1'],
+      ['at debug', 20, 'req_1'],
+      ['at trace', 10, 'req_1'],
+    ]);
+    expect(lines[0]).toMatchObject({ user: { email: '[redacted]' } });
+    lazy.child({ step: 2 }).info('nested');
+    expect(lines.at(-1)).toMatchObject({ msg: 'nested', requestId: 'req_1', step: 2 });
+    lazy.level = 'error';
+    lazy.info('dropped');
+    expect(lines.at(-1)?.msg).toBe('nested');
+    expect(lazy.level).toBe('error');
+    expect(lazyChildLogger(log, {}, { level: 'warn' }).level).toBe('warn');
   });
 });

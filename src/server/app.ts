@@ -8,6 +8,7 @@ import { AppError } from '../errors/codes.js';
 import { inboxOf, readBarrier, startIngestProcessing } from '../ingest/inbox.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
+import { lazyChildLogger } from './plugins/lazy-child-logger.js';
 import { requestIdFor } from './plugins/request-id.js';
 import { ROUTES } from './routes/index.js';
 
@@ -26,6 +27,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log,
     genReqId: requestIdFor,
+    childLoggerFactory: lazyChildLogger,
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     trustProxy: server.trustProxy,
     bodyLimit: server.bodyLimit,
