@@ -163,6 +163,9 @@ interface RunFigures {
   non2xx: number;
   errors: number;
   peakRssMb: number;
+  /** Requests in the slowest and fastest second of the run: how steady it was. */
+  perSecondMin: number;
+  perSecondMax: number;
 }
 
 async function single(child: Child, headers: Record<string, string>, collect: boolean) {
@@ -208,6 +211,8 @@ async function single(child: Child, headers: Record<string, string>, collect: bo
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     peakRssMb: Math.round(stats.peakRss / 1048576),
+    perSecondMin: result.requests.min,
+    perSecondMax: result.requests.max,
   };
   return { figures, acked, requests: result.requests.total };
 }
@@ -274,6 +279,8 @@ async function batch(child: Child, token: string) {
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     peakRssMb: Math.round(stats.peakRss / 1048576),
+    perSecondMin: result.requests.min,
+    perSecondMax: result.requests.max,
   };
   return { figures, accepted, rejected, acknowledged };
 }
@@ -445,6 +452,10 @@ async function main(): Promise<void> {
         bareEventsPerSec: r.bare.eventsPerSec,
         ratio: r.ratio,
         runMainThreadUs: r.serverCpuPerEvent.runMainThreadUs,
+        // Diagnostics of a slow pair: the slowest second, and how much the processor took on.
+        perSecondMin: r.touchpoint.perSecondMin,
+        barePerSecondMin: r.bare.perSecondMin,
+        processedDuringRun: r.processed.acknowledgedThroughInbox - r.processed.backlogAtEnd,
       })),
       verified: {
         ...median.verified,
