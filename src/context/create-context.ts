@@ -17,14 +17,16 @@ export const REDACT_PATHS = [
   '*.accessToken',
 ];
 
+/** The app's logger: JSON lines at `level` on `destination` (stderr), with REDACT_PATHS redacted. */
+export function createLogger(level: string, destination: pino.DestinationStream = pino.destination(2)): pino.Logger {
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
+}
+
 export async function createContext(
   config: Config,
   options: { migrate?: boolean; checkpointer?: boolean } = {},
 ): Promise<AppContext> {
-  const log = pino(
-    { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    pino.destination(2),
-  );
+  const log = createLogger(config.logLevel);
   const storage = openStorage(config.storage, { checkpointer: options.checkpointer !== false });
   if (options.migrate !== false) await migrateToLatest(storage);
   const writes = new WriteQueue(storage.db, {

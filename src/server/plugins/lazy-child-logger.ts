@@ -11,7 +11,7 @@ import type { Bindings, ChildLoggerOptions, Level } from 'pino';
  * A class, not an object of closures: one allocation per request, its methods on the prototype.
  */
 class LazyChildLogger implements FastifyBaseLogger {
-  #child: FastifyBaseLogger | undefined;
+  private made: FastifyBaseLogger | undefined;
 
   constructor(
     private readonly parent: FastifyBaseLogger,
@@ -20,8 +20,8 @@ class LazyChildLogger implements FastifyBaseLogger {
   ) {}
 
   private real(): FastifyBaseLogger {
-    this.#child ??= this.parent.child(this.bindings, this.options);
-    return this.#child;
+    this.made ??= this.parent.child(this.bindings, this.options);
+    return this.made;
   }
 
   private write(level: Level | 'silent', args: unknown[]): void {
@@ -30,7 +30,7 @@ class LazyChildLogger implements FastifyBaseLogger {
   }
 
   get level(): string {
-    return this.#child === undefined ? (this.options.level ?? this.parent.level) : this.#child.level;
+    return this.made === undefined ? (this.options.level ?? this.parent.level) : this.made.level;
   }
 
   set level(level: string) {
